@@ -1,0 +1,18 @@
+/**
+ * The schema's history. Migrations are imported statically (not discovered on disk) so the same
+ * list works under tsx, vitest and a compiled build.
+ */
+import type { Knex } from 'knex';
+import * as foundation from './20261123_001_foundation.ts';
+
+interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
+
+const migrations: Array<[string, Migration]> = [
+  ['20261123_001_foundation', foundation],
+];
+
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: async () => migrations,
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};

@@ -1,0 +1,54 @@
+/** buildApp(container) → the koa app: our routers first, oidc-provider for everything else. */
+import Router from '@koa/router';
+import Koa from 'koa';
+import type Provider from 'oidc-provider';
+import type { Container } from './container.ts';
+import { pendingMigrations } from './store/db.ts';
+import { assetsRouter } from './http/assets.ts';
+import { errorHandler } from './http/error-handler.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { interactionRouter } from './oidc/interactions.ts';
+
+function healthRouter(c: Container): Router {
+  const router = new Router();
+  router.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
+  router.get('/readyz', async (ctx) => {
+    try {
+      const pending = await pendingMigrations(c.db.knex);
+      ctx.status = pending.length ? 503 : 200;
+      ctx.body = pending.length ? { status: 'migrations_pending', pending } : { status: 'ready' };
+    } catch {
+      ctx.status = 503;
+      ctx.body = { status: 'database_unreachable' };
+    }
+  });
+  return router;
+}
+
+export function buildApp(c: Container): Koa {
+  const app = new Koa({ proxy: c.config.trustProxy });
+  app.keys = c.config.cookieKeys;
+  app.silent = true; // errors are logged by errorHandler, once
+
+  // One composed handler per provider instance (the instance changes when keys rotate).
+  const handlers = new WeakMap<Provider, ReturnType<Provider['callback']>>();
+  const providerHandler = (p: Provider) => {
+    let h = handlers.get(p);
+    if (!h) handlers.set(p, (h = p.callback()));
+    return h;
+  };
+
+  app.use(securityHeaders(c.config.issuer.startsWith('https:')));
+  app.use(errorHandler(c.logger));
+  for (const router of [healthRouter(c), assetsRouter(), interactionRouter({
+    provider: () => c.provider.current, persons: c.persons, login: c.login, limits: c.limits, audit: c.audit,
+  })]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  app.use(async (ctx) => {
+    ctx.respond = false;
+    await providerHandler(c.provider.current)(ctx.req, ctx.res);
+  });
+  return app;
+}

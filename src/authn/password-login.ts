@@ -1,0 +1,54 @@
+/**
+ * Password login with throttling. Failures are counted per identifier and per identifier + IP in
+ * windows that expire, so an attacker can slow an account down but never lock its owner out for
+ * good; the message never says whether the account exists.
+ */
+import { createHash } from 'node:crypto';
+import { AppError } from '../errors.ts';
+import type { PersonService } from '../identity/persons.ts';
+import type { RateLimitStore } from '../store/rate-limits.ts';
+import type { PasswordHasher } from './password.ts';
+
+export const LOGIN_LIMITS = {
+  perIp: { max: 60, windowSeconds: 300 },
+  perIdentifier: { max: 10, windowSeconds: 900 },
+  perIdentifierIp: { max: 5, windowSeconds: 900 },
+} as const;
+
+// Counter keys are hashed so the rate-limit table never holds an ID number either.
+const keyFor = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('base64url');
+
+export class PasswordLogin {
+  constructor(
+    private readonly persons: PersonService,
+    private readonly hasher: PasswordHasher,
+    private readonly limits: RateLimitStore,
+    private readonly onRehash: (personId: string, hash: string) => Promise<void>,
+  ) {}
+
+  /** Returns the person's id, or throws `login.invalid_credentials` / `login.rate_limited`. */
+  async authenticate(identifier: string, password: string, ip: string): Promise<string> {
+    const id = identifier.trim().toUpperCase();
+    const ipKey = keyFor('login-ip', ip);
+    const idKey = keyFor('login-id', id);
+    const idIpKey = keyFor('login-id-ip', id, ip);
+
+    if ((await this.limits.hit(ipKey, LOGIN_LIMITS.perIp.windowSeconds)) > LOGIN_LIMITS.perIp.max
+      || (await this.limits.peek(idKey)) >= LOGIN_LIMITS.perIdentifier.max
+      || (await this.limits.peek(idIpKey)) >= LOGIN_LIMITS.perIdentifierIp.max) {
+      throw new AppError('rate_limited', 'login.rate_limited');
+    }
+
+    const person = await this.persons.findByIdentifier(id);
+    const hash = person && person.status === 'active' ? await this.persons.passwordHashOf(person.id) : undefined;
+    const ok = hash ? await this.hasher.verify(hash, password) : await this.hasher.verifyDummy(password);
+    if (!ok || !person) {
+      await this.limits.hit(idKey, LOGIN_LIMITS.perIdentifier.windowSeconds);
+      await this.limits.hit(idIpKey, LOGIN_LIMITS.perIdentifierIp.windowSeconds);
+      throw new AppError('unauthorized', 'login.invalid_credentials');
+    }
+    await this.limits.reset(idIpKey);
+    if (hash && this.hasher.needsRehash(hash)) await this.onRehash(person.id, await this.hasher.hash(password));
+    return person.id;
+  }
+}

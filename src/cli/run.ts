@@ -1,0 +1,63 @@
+/** Dispatches CLI commands; in-process so tests can run them. */
+import { loadConfig } from '../config.ts';
+import { createContainer, keyRetentionSeconds, type Container } from '../container.ts';
+import { createLogger } from '../logger.ts';
+import { clientCommand } from './client-command.ts';
+import { keysCommand } from './keys-command.ts';
+import { personCommand } from './person-command.ts';
+import { UsageError, type CommandIO } from './io.ts';
+import { migrateLatest, migrationConfig, openDatabase } from '../store/db.ts';
+
+export const USAGE = `usage: npm run cli -- <command>
+
+  migrate [--rollback]            apply (or undo the last batch of) database migrations
+  client add [options]            register a relying platform (prints a generated secret once)
+  client list | show <id> | update <id> [options] | remove <id>
+  person add --name N --id-number X --phone P --password-stdin
+  keys list | rotate [--alg ES256|RS256]
+
+client options: --client-id --client-secret --client-name --redirect-uri (repeatable)
+  --post-logout-redirect-uri (repeatable) --grant-type (repeatable) --response-type
+  --token-endpoint-auth-method --backchannel-logout-uri --first-party --id-token-alg
+  --jwks-uri --jwks-file --subject-type --application-type --scope
+  --metadata '<json>' (any other client metadata) --rotate-secret (update) --json`;
+
+export async function runCli(argv: string[], io: CommandIO, env: Record<string, string | undefined> = process.env): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help') {
+    io.out(USAGE);
+    return command ? 0 : 2;
+  }
+  const config = loadConfig(env, { logLevel: 'warn' });
+  if (command === 'migrate') {
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 1 });
+    try {
+      if (rest.includes('--rollback')) {
+        const [, undone] = await db.knex.migrate.rollback(migrationConfig);
+        io.out(undone.length ? `rolled back: ${undone.join(', ')}` : 'nothing to roll back');
+      } else {
+        const applied = await migrateLatest(db.knex);
+        io.out(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+      }
+    } finally {
+      await db.close();
+    }
+    return 0;
+  }
+  if (command === 'keys' && rest[0] === 'rotate') return keysCommand(rest, io, config.keysDir, keyRetentionSeconds(config));
+
+  const handlers: Record<string, (args: string[], io: CommandIO, c: Container) => Promise<number>> = {
+    client: clientCommand,
+    person: personCommand,
+    keys: (args, cio, c) => keysCommand(args, cio, c.config.keysDir, keyRetentionSeconds(c.config)),
+  };
+  const handler = handlers[command];
+  if (!handler) throw new UsageError(`unknown command: ${command}`);
+  const container = await createContainer(config, { logger: createLogger('warn') });
+  try {
+    return await handler(rest, io, container);
+  } finally {
+    await container.close();
+  }
+}
+

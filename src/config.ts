@@ -1,0 +1,172 @@
+/**
+ * The one place that reads the environment. Every setting, its default and the reason for the
+ * default lives here; the README's configuration table mirrors this file.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  ISSUER: z.url().optional(),
+  DATABASE_URL: z.string().min(1).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  KEYS_DIR: z.string().min(1).default('./keys'),
+  COOKIE_KEYS: z.string().optional(),
+  FIELD_ENCRYPTION_KEY: z.string().optional(),
+  FIELD_ENCRYPTION_OLD_KEYS: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WORKERS: int(1, 256).optional(),
+  TRUST_PROXY: bool.default(false),
+  ALLOW_HTTP_LOOPBACK_ISSUER: bool.default(false),
+  ALLOW_LOOPBACK_FETCH: bool.optional(),
+  ARGON2_MEMORY_KIB: int(8192, 4_194_304).default(19456),
+  ARGON2_TIME_COST: int(1, 20).default(2),
+  ARGON2_PARALLELISM: int(1, 16).default(1),
+  DB_POOL_MAX: int(1, 200).default(10),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  issuer: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  keysDir: string;
+  cookieKeys: string[];
+  /** Current field-encryption key first, then retired ones still needed to decrypt. */
+  fieldKeys: Buffer[];
+  logLevel: string;
+  workers: number;
+  trustProxy: boolean;
+  allowLoopbackFetch: boolean;
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  dbPoolMax: number;
+  /** Lifetimes in seconds; chosen for government services, not the library's 14-day defaults. */
+  ttl: {
+    session: number; // absolute SSO session: a working day
+    interaction: number; // time to finish a login page
+    authorizationCode: number;
+    accessToken: number;
+    idToken: number;
+    refreshToken: number; // sliding, rotated on each use, never beyond the grant
+    grant: number;
+  };
+  /** Names of secrets generated for development because none were configured. */
+  generatedSecrets: string[];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function parseKey(name: string, value: string): Buffer {
+  const key = Buffer.from(value, 'base64');
+  if (key.length !== 32) throw new ConfigError(`${name} must be 32 bytes, base64-encoded (openssl rand -base64 32)`);
+  return key;
+}
+
+/** Development secrets persist in DATA_DIR so a restart does not make stored data unreadable. */
+function devSecrets(dataDir: string): { cookieKeys: string[]; fieldKey: string } {
+  const file = path.join(dataDir, 'dev-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const secrets = {
+    cookieKeys: [randomBytes(32).toString('base64url')],
+    fieldKey: randomBytes(32).toString('base64'),
+  };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}
+
+const isLoopbackHost = (host: string) =>
+  host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid setting ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const dataDir = path.resolve(e.DATA_DIR);
+  const generatedSecrets: string[] = [];
+
+  let cookieKeys = e.COOKIE_KEYS?.split(',').map((k) => k.trim()).filter(Boolean) ?? [];
+  let fieldKeyText = e.FIELD_ENCRYPTION_KEY;
+  if (cookieKeys.length === 0 || !fieldKeyText) {
+    const dev = production ? undefined : devSecrets(dataDir);
+    if (cookieKeys.length === 0) {
+      generatedSecrets.push('COOKIE_KEYS');
+      cookieKeys = dev?.cookieKeys ?? [];
+    }
+    if (!fieldKeyText) {
+      generatedSecrets.push('FIELD_ENCRYPTION_KEY');
+      fieldKeyText = dev?.fieldKey;
+    }
+  }
+  if (cookieKeys.some((k) => k.length < 32)) throw new ConfigError('COOKIE_KEYS: every key must be at least 32 characters');
+
+  const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+  const issuerUrl = new URL(issuer);
+
+  if (production) {
+    if (generatedSecrets.length > 0) {
+      throw new ConfigError(`refusing to start in production without ${generatedSecrets.join(' and ')} (generated secrets are for development only)`);
+    }
+    if (issuerUrl.protocol !== 'https:' && !(e.ALLOW_HTTP_LOOPBACK_ISSUER && isLoopbackHost(issuerUrl.hostname))) {
+      throw new ConfigError('refusing to start in production with a plain-http ISSUER (set ALLOW_HTTP_LOOPBACK_ISSUER=true only for a loopback issuer)');
+    }
+    if (e.ALLOW_LOOPBACK_FETCH) {
+      throw new ConfigError('refusing to start in production with ALLOW_LOOPBACK_FETCH=true (it disables the SSRF guard for loopback addresses)');
+    }
+  }
+
+  const fieldKeys = [
+    parseKey('FIELD_ENCRYPTION_KEY', fieldKeyText!),
+    ...(e.FIELD_ENCRYPTION_OLD_KEYS?.split(',').filter(Boolean).map((k) => parseKey('FIELD_ENCRYPTION_OLD_KEYS', k.trim())) ?? []),
+  ];
+
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    issuer,
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    keysDir: path.resolve(e.KEYS_DIR),
+    cookieKeys,
+    fieldKeys,
+    logLevel: e.LOG_LEVEL,
+    // The embedded database belongs to one process, so PGlite mode never forks workers.
+    workers: e.DATABASE_URL ? (e.WORKERS ?? availableParallelism()) : 1,
+    trustProxy: e.TRUST_PROXY,
+    allowLoopbackFetch: e.ALLOW_LOOPBACK_FETCH ?? !production,
+    argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST, parallelism: e.ARGON2_PARALLELISM },
+    dbPoolMax: e.DB_POOL_MAX,
+    ttl: {
+      session: 8 * 3600,
+      interaction: 30 * 60,
+      authorizationCode: 60,
+      accessToken: 10 * 60,
+      idToken: 10 * 60,
+      refreshToken: 8 * 3600,
+      grant: 30 * 24 * 3600,
+    },
+    generatedSecrets,
+    ...overrides,
+  };
+}

@@ -1,0 +1,67 @@
+/** Plain factories wiring the database, stores, domain services and the provider. */
+import { Audit } from './audit/audit.ts';
+import { PasswordLogin } from './authn/password-login.ts';
+import { PasswordHasher } from './authn/password.ts';
+import type { Config } from './config.ts';
+import { FieldCrypto } from './crypto/field-crypto.ts';
+import { ensureSigningKeys } from './crypto/signing-keys.ts';
+import { PersonService } from './identity/persons.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { findAccountWith } from './oidc/account.ts';
+import { adapterFactory } from './oidc/adapter.ts';
+import { ClientRegistry } from './oidc/client-registry.ts';
+import { buildProvider } from './oidc/provider.ts';
+import { ProviderHolder } from './oidc/provider-holder.ts';
+import { AuditStore } from './store/audit.ts';
+import { ClientStore } from './store/clients.ts';
+import { openDatabase, type Database } from './store/db.ts';
+import { OidcModelStore } from './store/oidc-models.ts';
+import { PersonStore } from './store/persons.ts';
+import { RateLimitStore } from './store/rate-limits.ts';
+
+export interface Container {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  crypto: FieldCrypto;
+  models: OidcModelStore;
+  limits: RateLimitStore;
+  persons: PersonService;
+  login: PasswordLogin;
+  clients: ClientRegistry;
+  audit: Audit;
+  provider: ProviderHolder;
+  close(): Promise<void>;
+}
+
+/** How long a retired signing key stays published: longer than any token it can have signed. */
+export const keyRetentionSeconds = (config: Config) => Math.max(config.ttl.idToken, config.ttl.accessToken) + 3600;
+
+export async function createContainer(config: Config, opts: { database?: Database; logger?: Logger } = {}): Promise<Container> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const db = opts.database ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax });
+  const crypto = new FieldCrypto(config.fieldKeys);
+  const models = new OidcModelStore(db.knex);
+  const limits = new RateLimitStore(db.knex);
+  const personStore = new PersonStore(db.knex);
+  const hasher = new PasswordHasher(config.argon2);
+  const persons = new PersonService(personStore, crypto, hasher);
+  const login = new PasswordLogin(persons, hasher, limits, (id, hash) => persons.setPassword(id, hash));
+  const clients = new ClientRegistry(new ClientStore(db.knex), crypto);
+  const audit = new Audit(new AuditStore(db.knex), logger);
+
+  await ensureSigningKeys(config.keysDir);
+  const adapter = adapterFactory(models, clients);
+  const findAccount = findAccountWith(persons);
+  const provider = new ProviderHolder(config.keysDir, keyRetentionSeconds(config),
+    (jwks) => buildProvider({ config, jwks, adapter, findAccount }), logger);
+  clients.validator = async (metadata) => { await provider.current.Client.validate(metadata as Parameters<typeof provider.current.Client.validate>[0]); };
+
+  return {
+    config, logger, db, crypto, models, limits, persons, login, clients, audit, provider,
+    async close() {
+      provider.stop();
+      if (!opts.database) await db.close();
+    },
+  };
+}

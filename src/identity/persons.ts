@@ -1,0 +1,109 @@
+/**
+ * Natural persons: registration (one account per ID number, no enumeration), lookup by a login
+ * identifier, and the decrypted view of a person. Knows nothing of HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FieldCrypto } from '../crypto/field-crypto.ts';
+import type { PasswordHasher } from '../authn/password.ts';
+import { checkPasswordStrength } from '../authn/password.ts';
+import type { PersonRow, PersonStore } from '../store/persons.ts';
+import { parseIdNumber } from './id-number.ts';
+import { parsePersonName } from './person-name.ts';
+import { parsePhone } from './phone.ts';
+
+export interface Person {
+  id: string;
+  name: string;
+  idNumber: string;
+  phone: string;
+  status: string;
+  createdAt: Date;
+}
+
+export interface RegistrationInput { name: string; idNumber: string; phone: string; password: string }
+export type FieldErrors = Partial<Record<keyof RegistrationInput, string>>;
+export type RegistrationResult =
+  | { ok: false; errors: FieldErrors }
+  /** `created` is for operators and audit only: never show it to the person registering. */
+  | { ok: true; created: boolean; personId: string | undefined };
+
+const CTX = { name: 'person.name', idNumber: 'person.id_number', phone: 'person.phone' } as const;
+
+export class PersonService {
+  constructor(
+    private readonly store: PersonStore,
+    private readonly crypto: FieldCrypto,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  validate(input: RegistrationInput): { errors: FieldErrors; values?: RegistrationInput } {
+    const errors: FieldErrors = {};
+    const name = parsePersonName(input.name ?? '');
+    const idNumber = parseIdNumber(input.idNumber ?? '');
+    const phone = parsePhone(input.phone ?? '');
+    if (!name.ok) errors.name = name.code;
+    if (!idNumber.ok) errors.idNumber = idNumber.code;
+    if (!phone.ok) errors.phone = phone.code;
+    const personal = [idNumber.ok ? idNumber.value.number : '', phone.ok ? phone.value : ''].filter(Boolean);
+    const weak = checkPasswordStrength(input.password ?? '', personal);
+    if (weak) errors.password = weak;
+    if (!name.ok || !idNumber.ok || !phone.ok || weak) return { errors };
+    return { errors, values: { name: name.value, idNumber: idNumber.value.number, phone: phone.value, password: input.password } };
+  }
+
+  /**
+   * Creates the account unless the ID number or mobile number already has one. Both outcomes cost
+   * one argon2 hash and one insert attempt, so response and timing do not reveal registration.
+   */
+  async register(input: RegistrationInput): Promise<RegistrationResult> {
+    const { errors, values } = this.validate(input);
+    if (!values) return { ok: false, errors };
+    const id = randomUUID();
+    const hash = await this.hasher.hash(values.password);
+    const outcome = await this.store.insertWithPassword({
+      id,
+      name_enc: this.crypto.encrypt(values.name, CTX.name),
+      id_number_enc: this.crypto.encrypt(values.idNumber, CTX.idNumber),
+      id_number_bidx: this.idNumberIndex(values.idNumber),
+      phone_enc: this.crypto.encrypt(values.phone, CTX.phone),
+      phone_bidx: this.phoneIndex(values.phone),
+    }, hash);
+    return { ok: true, created: outcome === 'created', personId: outcome === 'created' ? id : undefined };
+  }
+
+  idNumberIndex(normalised: string): string { return this.crypto.blindIndex(normalised, CTX.idNumber); }
+  phoneIndex(normalised: string): string { return this.crypto.blindIndex(normalised, CTX.phone); }
+
+  /** Finds the account for a login identifier: an ID number or a mobile number. */
+  async findByIdentifier(identifier: string): Promise<PersonRow | undefined> {
+    const id = parseIdNumber(identifier);
+    if (id.ok) return this.store.findByIdNumberIndex(this.idNumberIndex(id.value.number));
+    const phone = parsePhone(identifier);
+    if (phone.ok) return this.store.findByPhoneIndex(this.phoneIndex(phone.value));
+    return undefined;
+  }
+
+  passwordHashOf(personId: string): Promise<string | undefined> {
+    return this.store.passwordHash(personId);
+  }
+
+  async setPassword(personId: string, hash: string): Promise<void> {
+    await this.store.setPasswordHash(personId, hash);
+  }
+
+  async get(id: string): Promise<Person | undefined> {
+    const row = await this.store.findById(id);
+    return row && this.decrypt(row);
+  }
+
+  decrypt(row: PersonRow): Person {
+    return {
+      id: row.id,
+      name: this.crypto.decrypt(row.name_enc, CTX.name),
+      idNumber: this.crypto.decrypt(row.id_number_enc, CTX.idNumber),
+      phone: this.crypto.decrypt(row.phone_enc, CTX.phone),
+      status: row.status,
+      createdAt: row.created_at,
+    };
+  }
+}

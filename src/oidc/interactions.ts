@@ -1,0 +1,144 @@
+/**
+ * Our interaction pages (login, registration, consent) — the round trip of oidc-provider's
+ * example/routes/koa.js, with CSRF on every form and rate limits on every credential check.
+ */
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors as oidcErrors } from 'oidc-provider';
+import type { PasswordLogin } from '../authn/password-login.ts';
+import { AppError, isAppError } from '../errors.ts';
+import { csrfToken, verifyCsrf } from '../http/csrf.ts';
+import { sendPage } from '../http/pages.ts';
+import { clientIp, rateLimit } from '../http/rate-limit.ts';
+import type { PersonService, RegistrationInput } from '../identity/persons.ts';
+import type { RateLimitStore } from '../store/rate-limits.ts';
+import type { Audit } from '../audit/audit.ts';
+
+export interface InteractionDeps {
+  provider: () => Provider;
+  persons: PersonService;
+  login: PasswordLogin;
+  limits: RateLimitStore;
+  audit: Audit;
+}
+
+const NOTICES = new Set(['login.registered']);
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+
+export function interactionRouter(deps: InteractionDeps): Router {
+  const router = new Router({ prefix: '/interaction/:uid' });
+  router.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+  router.use(bodyParser({ enableTypes: ['form'], formLimit: '16kb' }), verifyCsrf);
+
+  /** Loads the interaction; a stale or foreign uid becomes a friendly "start again" page. */
+  async function details(ctx: Context) {
+    try {
+      const d = await deps.provider().interactionDetails(ctx.req, ctx.res);
+      if (d.uid !== ctx.params.uid) throw new AppError('invalid_input', 'interaction.expired');
+      return d;
+    } catch (e) {
+      if (e instanceof oidcErrors.SessionNotFound || isAppError(e)) throw new AppError('invalid_input', 'interaction.expired');
+      throw e;
+    }
+  }
+
+  async function clientName(clientId: unknown): Promise<string> {
+    const client = await deps.provider().Client.find(String(clientId));
+    return client?.clientName ?? String(clientId);
+  }
+
+  async function finish(ctx: Context, result: Record<string, unknown>) {
+    const to = await deps.provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+    ctx.status = 303;
+    ctx.redirect(to);
+  }
+
+  const loginPage = async (ctx: Context, extra: Record<string, unknown> = {}, status = 200) => {
+    const d = await details(ctx);
+    sendPage(ctx, 'login', { uid: d.uid, csrf: csrfToken(ctx), clientName: await clientName(d.params.client_id), ...extra }, status);
+  };
+
+  router.get('/', async (ctx) => {
+    const d = await details(ctx);
+    if (d.prompt.name === 'login') {
+      const notice = str(ctx.query.notice);
+      return loginPage(ctx, { notice: NOTICES.has(notice) ? notice : undefined });
+    }
+    if (d.prompt.name === 'consent') {
+      const missing = (d.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
+      const scopes = missing.filter((s) => s !== 'openid');
+      return sendPage(ctx, 'consent', { uid: d.uid, csrf: csrfToken(ctx), clientName: await clientName(d.params.client_id), scopes: scopes.length ? scopes : ['openid'] });
+    }
+    throw new AppError('invalid_input', 'interaction.unknown_prompt');
+  });
+
+  router.post('/login', async (ctx) => {
+    const d = await details(ctx);
+    if (d.prompt.name !== 'login') throw new AppError('invalid_input', 'interaction.expired');
+    const body = ctx.request.body as Record<string, unknown>;
+    const identifier = str(body.identifier).slice(0, 64);
+    try {
+      const accountId = await deps.login.authenticate(identifier, str(body.password).slice(0, 256), clientIp(ctx));
+      await deps.audit.record({ actor: accountId, action: 'login.success', target: String(d.params.client_id), detail: { ip: clientIp(ctx) } });
+      await finish(ctx, { login: { accountId, amr: ['pwd'], remember: false } });
+    } catch (e) {
+      if (!isAppError(e) || (e.code !== 'login.invalid_credentials' && e.code !== 'login.rate_limited')) throw e;
+      await deps.audit.record({ actor: 'anonymous', action: 'login.failure', detail: { reason: e.code, ip: clientIp(ctx) } });
+      // The identifier is echoed back only when it is not an ID number (never render one we did not need to).
+      const echo = /^\+?\d{11,13}$/.test(identifier) ? identifier : '';
+      await loginPage(ctx, { error: e.code, identifier: echo }, e.code === 'login.rate_limited' ? 429 : 401);
+    }
+  });
+
+  const registerPage = async (ctx: Context, values: Partial<RegistrationInput>, errors: Record<string, string>, status = 200) => {
+    const d = await details(ctx);
+    sendPage(ctx, 'register', { uid: d.uid, csrf: csrfToken(ctx), values: { name: values.name, phone: values.phone }, errors }, status);
+  };
+
+  router.get('/register', (ctx) => registerPage(ctx, {}, {}));
+
+  router.post('/register', rateLimit(deps.limits, 'register', { max: 10, windowSeconds: 3600 }), async (ctx) => {
+    await details(ctx);
+    const body = ctx.request.body as Record<string, unknown>;
+    const input: RegistrationInput = { name: str(body.name), idNumber: str(body.idNumber), phone: str(body.phone), password: str(body.password) };
+    if (input.password !== str(body.passwordConfirm)) {
+      const { errors } = deps.persons.validate(input);
+      return registerPage(ctx, input, { ...errors, passwordConfirm: 'register.mismatch' }, 400);
+    }
+    const result = await deps.persons.register(input);
+    if (!result.ok) return registerPage(ctx, input, result.errors as Record<string, string>, 400);
+    await deps.audit.record({ actor: result.personId ?? 'anonymous', action: result.created ? 'person.registered' : 'person.registration_duplicate', detail: { ip: clientIp(ctx) } });
+    // Same answer whether or not the number was already registered: no enumeration.
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${ctx.params.uid}?notice=login.registered`);
+  });
+
+  router.post('/confirm', async (ctx) => {
+    const d = await details(ctx);
+    if (d.prompt.name !== 'consent') throw new AppError('invalid_input', 'interaction.expired');
+    const provider = deps.provider();
+    const accountId = d.session!.accountId;
+    const grant = d.grantId
+      ? (await provider.Grant.find(d.grantId))!
+      : new provider.Grant({ accountId, clientId: String(d.params.client_id) });
+    const missing = d.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    const grantId = await grant.save();
+    await deps.audit.record({ actor: accountId, action: 'consent.granted', target: String(d.params.client_id), detail: { scopes: missing.missingOIDCScope ?? [] } });
+    await finish(ctx, { consent: d.grantId ? {} : { grantId } });
+  });
+
+  router.post('/abort', async (ctx) => {
+    await details(ctx);
+    await finish(ctx, { error: 'access_denied', error_description: 'End-User aborted interaction' });
+  });
+
+  return router;
+}

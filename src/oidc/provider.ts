@@ -1,0 +1,119 @@
+/**
+ * oidc-provider configuration: every option chosen deliberately, nothing left to quick-start
+ * defaults (no devInteractions, PKCE S256 for every client, code flow only, short lifetimes).
+ */
+import type { Context } from 'koa';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config.ts';
+import { sendPage } from '../http/pages.ts';
+import { SCOPE_CLAIMS } from './account.ts';
+
+export interface ProviderDeps {
+  config: Config;
+  jwks: { keys: Record<string, unknown>[] };
+  adapter: Configuration['adapter'];
+  findAccount: Configuration['findAccount'];
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * oidc-provider destroys sockets to special-use addresses (its SSRF guard). Development and test
+ * may reach loopback platforms (back-channel logout, jwks_uri); production never may (config.ts).
+ */
+function fetchWith(allowLoopback: boolean): Configuration['fetch'] {
+  return (url, options) => {
+    if (allowLoopback && LOOPBACK.has(new URL(String(url)).hostname)) {
+      const { dispatcher: _guard, ...rest } = options as RequestInit & { dispatcher?: unknown };
+      return fetch(url, rest);
+    }
+    return fetch(url, options);
+  };
+}
+
+const isFirstParty = (ctx: KoaContextWithOIDC) => ctx.oidc.client?.metadata().first_party === true;
+
+export function buildProvider(deps: ProviderDeps): Provider {
+  const { config } = deps;
+  const secureCookies = config.issuer.startsWith('https:');
+  const ttl = config.ttl;
+
+  const configuration: Configuration = {
+    adapter: deps.adapter,
+    findAccount: deps.findAccount,
+    jwks: deps.jwks as Configuration['jwks'],
+    clients: [],
+    claims: { ...SCOPE_CLAIMS, offline_access: [] } as unknown as Configuration['claims'],
+    scopes: ['openid', 'offline_access', 'profile', 'phone'],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    enabledJWA: {
+      clientAuthSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+      idTokenSigningAlgValues: ['ES256', 'RS256'],
+      userinfoSigningAlgValues: ['ES256', 'RS256'],
+      introspectionSigningAlgValues: ['ES256', 'RS256'],
+      authorizationSigningAlgValues: ['ES256', 'RS256'],
+    },
+    cookies: {
+      keys: config.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies },
+      short: { signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies },
+    },
+    extraClientMetadata: {
+      properties: ['first_party'],
+      validator(_ctx, key, value) {
+        if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') {
+          throw new Error('first_party must be a boolean');
+        }
+      },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => sendPage(ctx as unknown as Context, 'logout', { form }),
+        postLogoutSuccessSource: async (ctx) => sendPage(ctx as unknown as Context, 'logout-success'),
+      },
+    },
+    fetch: fetchWith(config.allowLoopbackFetch),
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // First-party platforms (the province's own portal and app) skip the consent screen.
+    async loadExistingGrant(ctx) {
+      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
+      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      if (!isFirstParty(ctx)) return undefined;
+      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session!.accountId! });
+      grant.addOIDCScope([...ctx.oidc.requestParamScopes].join(' '));
+      grant.addOIDCClaims([...ctx.oidc.requestParamClaims]);
+      await grant.save();
+      return grant;
+    },
+    rotateRefreshToken: true,
+    ttl: {
+      Session: ttl.session,
+      Interaction: ttl.interaction,
+      AuthorizationCode: ttl.authorizationCode,
+      AccessToken: ttl.accessToken,
+      ClientCredentials: ttl.accessToken,
+      IdToken: ttl.idToken,
+      RefreshToken: ttl.refreshToken,
+      Grant: ttl.grant,
+    },
+    async renderError(ctx, out, error) {
+      const code = typeof out.error === 'string' ? out.error : 'server_error';
+      const status = (error as { status?: number }).status ?? 400;
+      // error_description is the provider's own safe text (never a stack); show it for operators.
+      sendPage(ctx as unknown as Context, 'error', { message: 'error.generic', code, description: out.error_description }, status);
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  return provider;
+}

@@ -1,0 +1,50 @@
+/** Starts one serving process: container, app, HTTP listener, background sweeper. */
+import http from 'node:http';
+import { buildApp } from './app.ts';
+import type { Config } from './config.ts';
+import { createContainer, type Container } from './container.ts';
+import { migrateLatest, pendingMigrations } from './store/db.ts';
+
+export interface RunningServer { container: Container; server: http.Server; url: string; stop(): Promise<void> }
+
+export async function startServer(config: Config, opts: { migrate: boolean }): Promise<RunningServer> {
+  const container = await createContainer(config);
+  const { logger, db } = container;
+  if (opts.migrate) {
+    const applied = await migrateLatest(db.knex);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+  }
+  const pending = await pendingMigrations(db.knex);
+  if (pending.length) {
+    await container.close();
+    throw new Error(`database schema is behind (${pending.join(', ')}); run \`npm run migrate\` first`);
+  }
+
+  const app = buildApp(container);
+  const server = http.createServer(app.callback());
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  container.provider.watch();
+  const sweeper = setInterval(() => {
+    Promise.all([container.models.sweep(), container.limits.sweep()])
+      .then(([models, limits]) => { if (models || limits) logger.debug({ models, limits }, 'swept expired rows'); })
+      .catch((err) => logger.warn({ err }, 'sweep failed'));
+  }, 60_000);
+  sweeper.unref();
+
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    container,
+    server,
+    url: `http://${config.host}:${port}`,
+    async stop() {
+      clearInterval(sweeper);
+      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeIdleConnections(); });
+      await container.close();
+    },
+  };
+}
