@@ -4,7 +4,7 @@ import type { PersonService } from '../identity/persons.ts';
 
 /** Claims per scope; the README's claims table mirrors this. */
 export const SCOPE_CLAIMS = {
-  openid: ['sub'],
+  openid: ['sub', 'acr', 'amr', 'auth_time'],
   profile: ['name'],
   phone: ['phone_number', 'phone_number_verified'],
 } as const;
