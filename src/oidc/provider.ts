@@ -7,6 +7,7 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 import type { Config } from '../config.ts';
 import { sendPage } from '../http/pages.ts';
 import { SCOPE_CLAIMS } from './account.ts';
+import { RESOURCE_SCOPES, resourceIndicators } from './resources.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -44,7 +45,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
     jwks: deps.jwks as Configuration['jwks'],
     clients: [],
     claims: { ...SCOPE_CLAIMS, offline_access: [] } as unknown as Configuration['claims'],
-    scopes: ['openid', 'offline_access', 'profile', 'phone'],
+    scopes: ['openid', 'offline_access', 'profile', 'phone', ...RESOURCE_SCOPES],
     responseTypes: ['code'],
     pkce: { required: () => true },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
@@ -75,6 +76,8 @@ export function buildProvider(deps: ProviderDeps): Provider {
       revocation: { enabled: true },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
+      clientCredentials: { enabled: true },
+      resourceIndicators: resourceIndicators(config.ttl.accessToken),
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx, form) => sendPage(ctx as unknown as Context, 'logout', { form }),
