@@ -4,11 +4,13 @@
  */
 import type { Knex } from 'knex';
 import * as foundation from './20261123_001_foundation.ts';
+import * as verification from './20261123_003_verification.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
 const migrations: Array<[string, Migration]> = [
   ['20261123_001_foundation', foundation],
+  ['20261123_003_verification', verification],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -33,9 +33,20 @@ const envSchema = z.object({
   ARGON2_TIME_COST: int(1, 20).default(2),
   ARGON2_PARALLELISM: int(1, 16).default(1),
   DB_POOL_MAX: int(1, 200).default(10),
+  // Failed-login throttling (see LOGIN_LIMITS in authn/password-login.ts for the windows). The
+  // defaults are the production policy; a load test from one address raises the per-IP figure.
+  LOGIN_RATE_LIMIT_PER_IP: int(1, 1_000_000_000).default(60),
+  LOGIN_RATE_LIMIT_PER_IDENTIFIER: int(1, 1_000_000_000).default(10),
+  LOGIN_RATE_LIMIT_PER_IDENTIFIER_IP: int(1, 1_000_000_000).default(5),
 });
 
 export type Env = Record<string, string | undefined>;
+
+export interface LoginLimits {
+  perIp: { max: number; windowSeconds: number };
+  perIdentifier: { max: number; windowSeconds: number };
+  perIdentifierIp: { max: number; windowSeconds: number };
+}
 
 export interface Config {
   env: 'development' | 'test' | 'production';
@@ -54,6 +65,12 @@ export interface Config {
   allowLoopbackFetch: boolean;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   dbPoolMax: number;
+  /**
+   * Login throttling: attempts per address in 5 minutes (every attempt counts, behind a NAT too),
+   * failures per identifier and per identifier + address in 15 minutes. Windows expire, so an
+   * attacker can slow an account down but never lock its owner out for good.
+   */
+  loginLimits: LoginLimits;
   /** Lifetimes in seconds; chosen for government services, not the library's 14-day defaults. */
   ttl: {
     session: number; // absolute SSO session: a working day
@@ -157,6 +174,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     allowLoopbackFetch: e.ALLOW_LOOPBACK_FETCH ?? !production,
     argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST, parallelism: e.ARGON2_PARALLELISM },
     dbPoolMax: e.DB_POOL_MAX,
+    loginLimits: {
+      perIp: { max: e.LOGIN_RATE_LIMIT_PER_IP, windowSeconds: 300 },
+      perIdentifier: { max: e.LOGIN_RATE_LIMIT_PER_IDENTIFIER, windowSeconds: 900 },
+      perIdentifierIp: { max: e.LOGIN_RATE_LIMIT_PER_IDENTIFIER_IP, windowSeconds: 900 },
+    },
     ttl: {
       session: 8 * 3600,
       interaction: 30 * 60,

@@ -46,7 +46,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const personStore = new PersonStore(db.knex);
   const hasher = new PasswordHasher(config.argon2);
   const persons = new PersonService(personStore, crypto, hasher);
-  const login = new PasswordLogin(persons, hasher, limits, (id, hash) => persons.setPassword(id, hash));
+  const login = new PasswordLogin(persons, hasher, limits, (id, hash) => persons.setPassword(id, hash), config.loginLimits);
   const clients = new ClientRegistry(new ClientStore(db.knex), crypto);
   const audit = new Audit(new AuditStore(db.knex), logger);
 

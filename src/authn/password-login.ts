@@ -4,16 +4,18 @@
  * good; the message never says whether the account exists.
  */
 import { createHash } from 'node:crypto';
+import type { LoginLimits } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { PersonService } from '../identity/persons.ts';
 import type { RateLimitStore } from '../store/rate-limits.ts';
 import type { PasswordHasher } from './password.ts';
 
-export const LOGIN_LIMITS = {
+/** The production policy; config.ts (LOGIN_RATE_LIMIT_*) sets the same figures by default. */
+export const LOGIN_LIMITS: LoginLimits = {
   perIp: { max: 60, windowSeconds: 300 },
   perIdentifier: { max: 10, windowSeconds: 900 },
   perIdentifierIp: { max: 5, windowSeconds: 900 },
-} as const;
+};
 
 // Counter keys are hashed so the rate-limit table never holds an ID number either.
 const keyFor = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('base64url');
@@ -24,6 +26,7 @@ export class PasswordLogin {
     private readonly hasher: PasswordHasher,
     private readonly limits: RateLimitStore,
     private readonly onRehash: (personId: string, hash: string) => Promise<void>,
+    private readonly policy: LoginLimits = LOGIN_LIMITS,
   ) {}
 
   /** Returns the person's id, or throws `login.invalid_credentials` / `login.rate_limited`. */
@@ -33,9 +36,9 @@ export class PasswordLogin {
     const idKey = keyFor('login-id', id);
     const idIpKey = keyFor('login-id-ip', id, ip);
 
-    if ((await this.limits.hit(ipKey, LOGIN_LIMITS.perIp.windowSeconds)) > LOGIN_LIMITS.perIp.max
-      || (await this.limits.peek(idKey)) >= LOGIN_LIMITS.perIdentifier.max
-      || (await this.limits.peek(idIpKey)) >= LOGIN_LIMITS.perIdentifierIp.max) {
+    if ((await this.limits.hit(ipKey, this.policy.perIp.windowSeconds)) > this.policy.perIp.max
+      || (await this.limits.peek(idKey)) >= this.policy.perIdentifier.max
+      || (await this.limits.peek(idIpKey)) >= this.policy.perIdentifierIp.max) {
       throw new AppError('rate_limited', 'login.rate_limited');
     }
 
@@ -43,8 +46,8 @@ export class PasswordLogin {
     const hash = person && person.status === 'active' ? await this.persons.passwordHashOf(person.id) : undefined;
     const ok = hash ? await this.hasher.verify(hash, password) : await this.hasher.verifyDummy(password);
     if (!ok || !person) {
-      await this.limits.hit(idKey, LOGIN_LIMITS.perIdentifier.windowSeconds);
-      await this.limits.hit(idIpKey, LOGIN_LIMITS.perIdentifierIp.windowSeconds);
+      await this.limits.hit(idKey, this.policy.perIdentifier.windowSeconds);
+      await this.limits.hit(idIpKey, this.policy.perIdentifierIp.windowSeconds);
       throw new AppError('unauthorized', 'login.invalid_credentials');
     }
     await this.limits.reset(idIpKey);

@@ -1,0 +1,27 @@
+/** What every measurement reports: completed operations per second and latency percentiles. */
+export interface Measured {
+  rps: number;
+  p50: number; // milliseconds
+  p99: number;
+  count: number;
+  errors: number;
+  firstError?: string;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+export function summarise(latencies: number[], seconds: number, errors: number, firstError?: string): Measured {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    rps: latencies.length / seconds,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    count: latencies.length,
+    errors,
+    ...(firstError ? { firstError } : {}),
+  };
+}

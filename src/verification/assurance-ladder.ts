@@ -1,0 +1,120 @@
+/**
+ * The identity assurance ladder (实名等级) as configuration data: levels from lowest to highest,
+ * each naming the evidence kinds that reach it and how long a match stays valid. A person's level
+ * is always computed from unexpired evidence (levelIndex), never stored. Provinces differ
+ * (L1–L4, 二–五级), so nothing here knows how many levels there are or what they are called.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { CHANNEL_KINDS, type ChannelKind } from './channel.ts';
+
+/**
+ * Kinds a person can run alone, online. Counter checks need an operator; SMS delivery and the
+ * business registry prove nothing about the person's own identity.
+ */
+export const SELF_SERVICE_KINDS = ['population', 'face', 'bank_card', 'carrier', 'social_security'] as const;
+export type SelfServiceKind = (typeof SELF_SERVICE_KINDS)[number];
+export const isSelfService = (kind: string): kind is SelfServiceKind => (SELF_SERVICE_KINDS as readonly string[]).includes(kind);
+
+const requirementSchema = z.strictObject({ kind: z.enum(CHANNEL_KINDS), validDays: z.int().min(1).max(36_500) });
+const levelSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/),
+  acr: z.string().min(1).max(255),
+  name: z.strictObject({ 'zh-CN': z.string().min(1), en: z.string().min(1) }),
+  requires: z.array(z.strictObject({ anyOf: z.array(requirementSchema).min(1) })),
+});
+const ladderSchema = z
+  .strictObject({ $comment: z.string().optional(), levels: z.array(levelSchema).min(1) })
+  .superRefine((ladder, ctx) => {
+    const unique = (xs: string[]) => new Set(xs).size === xs.length;
+    if (!unique(ladder.levels.map((l) => l.id))) ctx.addIssue({ code: 'custom', message: 'level ids must be unique', path: ['levels'] });
+    if (!unique(ladder.levels.map((l) => l.acr))) ctx.addIssue({ code: 'custom', message: 'acr values must be unique', path: ['levels'] });
+    if (ladder.levels[0]?.requires.length) {
+      ctx.addIssue({ code: 'custom', message: 'the first level must require nothing (self-asserted)', path: ['levels', 0, 'requires'] });
+    }
+  });
+
+export type AssuranceLevel = z.infer<typeof levelSchema>;
+export interface AssuranceLadder { levels: AssuranceLevel[] }
+
+/** One matching check, as far as the ladder cares: which kind, and when. */
+export interface EvidenceFact { kind: ChannelKind; at: Date }
+
+export class LadderError extends Error {
+  override name = 'LadderError';
+}
+
+export function parseLadder(json: unknown): AssuranceLadder {
+  const parsed = ladderSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new LadderError(`invalid assurance ladder at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return { levels: parsed.data.levels };
+}
+
+export function loadLadder(file: string): AssuranceLadder {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new LadderError(`cannot read the assurance ladder ${file}: ${(e as Error).message}`);
+  }
+  return parseLadder(json);
+}
+
+const DAY_MS = 86_400_000;
+
+/** The longest validity of any requirement: older evidence can never count. */
+export function maxValidityDays(ladder: AssuranceLadder): number {
+  return Math.max(1, ...ladder.levels.flatMap((l) => l.requires.flatMap((g) => g.anyOf.map((r) => r.validDays))));
+}
+
+/** Every kind some level counts. */
+export function ladderKinds(ladder: AssuranceLadder): ChannelKind[] {
+  return [...new Set(ladder.levels.flatMap((l) => l.requires.flatMap((g) => g.anyOf.map((r) => r.kind))))];
+}
+
+type Group = AssuranceLevel['requires'][number];
+
+const groupMet = (group: Group, facts: readonly EvidenceFact[], now: number) =>
+  group.anyOf.some((r) => facts.some((f) => f.kind === r.kind && f.at.getTime() <= now && now - f.at.getTime() < r.validDays * DAY_MS));
+
+/** Index of the highest level whose requirements are all met (0, the self-asserted floor, at least). */
+export function levelIndex(ladder: AssuranceLadder, facts: readonly EvidenceFact[], now = Date.now()): number {
+  for (let i = ladder.levels.length - 1; i > 0; i--) {
+    if (ladder.levels[i]!.requires.every((g) => groupMet(g, facts, now))) return i;
+  }
+  return 0;
+}
+
+export const indexOfAcr = (ladder: AssuranceLadder, acr: unknown): number | undefined => {
+  const i = ladder.levels.findIndex((l) => l.acr === acr);
+  return i < 0 ? undefined : i;
+};
+
+export const indexOfId = (ladder: AssuranceLadder, id: unknown): number | undefined => {
+  const i = ladder.levels.findIndex((l) => l.id === id);
+  return i < 0 ? undefined : i;
+};
+
+export interface LevelPlan {
+  /** The level the plan reaches (the lowest one at or above the minimum that can be reached online). */
+  target: number;
+  /** Groups still to satisfy, in ladder order; each is a choice between self-service kinds. */
+  missing: SelfServiceKind[][];
+}
+
+/**
+ * How to get from the evidence held to at least level `minimum` with checks a person can run
+ * online. Undefined when every level at or above it needs something only an operator can do
+ * (a counter visit): the caller must then fail rather than pretend.
+ */
+export function planTo(ladder: AssuranceLadder, facts: readonly EvidenceFact[], minimum: number, now = Date.now()): LevelPlan | undefined {
+  for (let target = Math.max(0, minimum); target < ladder.levels.length; target++) {
+    const unmet = ladder.levels[target]!.requires.filter((g) => !groupMet(g, facts, now));
+    const missing = unmet.map((g) => g.anyOf.map((r) => r.kind).filter(isSelfService));
+    if (missing.every((kinds) => kinds.length > 0)) return { target, missing };
+  }
+  return undefined;
+}

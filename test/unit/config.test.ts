@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { tmpDir } from '../helpers/env.ts';
+
+const secrets = () => ({ COOKIE_KEYS: randomBytes(32).toString('base64url'), FIELD_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+
+describe('config', () => {
+  it('generates and persists development secrets when none are set', () => {
+    const dir = tmpDir();
+    const a = loadConfig({ DATA_DIR: dir });
+    const b = loadConfig({ DATA_DIR: dir });
+    expect(a.generatedSecrets).toEqual(['COOKIE_KEYS', 'FIELD_ENCRYPTION_KEY']);
+    expect(b.fieldKeys[0]!.equals(a.fieldKeys[0]!)).toBe(true);
+    expect(a.issuer).toBe('http://localhost:3000');
+    expect(a.workers).toBe(1); // embedded database: one process
+  });
+
+  it('refuses to start in production with generated secrets, naming the setting', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', ISSUER: 'https://id.example.gov.cn', DATA_DIR: tmpDir() }))
+      .toThrow(/COOKIE_KEYS and FIELD_ENCRYPTION_KEY/);
+    expect(() => loadConfig({ NODE_ENV: 'production', ISSUER: 'https://id.example.gov.cn', COOKIE_KEYS: secrets().COOKIE_KEYS }))
+      .toThrow(/FIELD_ENCRYPTION_KEY/);
+  });
+
+  it('refuses a plain-http issuer in production unless explicitly allowed for loopback', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', ISSUER: 'http://id.example.gov.cn', ...secrets() })).toThrow(/plain-http ISSUER/);
+    expect(() => loadConfig({ NODE_ENV: 'production', ISSUER: 'http://id.example.gov.cn', ALLOW_HTTP_LOOPBACK_ISSUER: 'true', ...secrets() })).toThrow(/plain-http ISSUER/);
+    expect(loadConfig({ NODE_ENV: 'production', ISSUER: 'http://127.0.0.1:3000', ALLOW_HTTP_LOOPBACK_ISSUER: 'true', ...secrets() }).issuer).toBe('http://127.0.0.1:3000');
+  });
+
+  it('keeps the SSRF guard for loopback in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', ISSUER: 'https://id.example.gov.cn', ALLOW_LOOPBACK_FETCH: 'true', ...secrets() })).toThrow(/ALLOW_LOOPBACK_FETCH/);
+    expect(loadConfig({ NODE_ENV: 'production', ISSUER: 'https://id.example.gov.cn', ...secrets() }).allowLoopbackFetch).toBe(false);
+    expect(loadConfig({ DATA_DIR: tmpDir() }).allowLoopbackFetch).toBe(true);
+  });
+
+  it('rejects malformed settings with the setting name', () => {
+    expect(() => loadConfig({ PORT: 'eighty', ...secrets() })).toThrow(/PORT/);
+    expect(() => loadConfig({ FIELD_ENCRYPTION_KEY: 'c2hvcnQ=', COOKIE_KEYS: secrets().COOKIE_KEYS })).toThrow(/FIELD_ENCRYPTION_KEY must be 32 bytes/);
+    expect(() => loadConfig({ COOKIE_KEYS: 'short', FIELD_ENCRYPTION_KEY: secrets().FIELD_ENCRYPTION_KEY })).toThrow(/COOKIE_KEYS/);
+  });
+
+  it('runs one worker per core on PostgreSQL', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://x/y', ...secrets() }).workers).toBeGreaterThanOrEqual(1);
+    expect(loadConfig({ DATABASE_URL: 'postgres://x/y', WORKERS: '3', ...secrets() }).workers).toBe(3);
+  });
+});
