@@ -30,3 +30,9 @@ declare module 'autocannon' {
   function autocannon(opts: Options): Promise<Result>;
   export default autocannon;
 }
+
+// oidc-provider's own in-memory adapter (not re-exported by the package; used by the ceiling only).
+declare module 'oidc-provider/lib/adapters/memory_adapter.js' {
+  import type { Adapter } from 'oidc-provider';
+  export function createMemoryAdapter(clockTolerance?: number): (model: string) => Adapter;
+}

@@ -1,0 +1,106 @@
+/**
+ * SQL for verification evidence: append-only inserts, the matches that make a person's level,
+ * and per-channel statistics shared by every process (health).
+ */
+import type { Knex } from 'knex';
+
+/** The shape written; structurally the verification module's EvidenceRecord. */
+export interface EvidenceWrite {
+  id: string;
+  channelId: string;
+  kind: string;
+  checked: Array<{ field: string; hash: string; masked: string }>;
+  result: string;
+  errorCode: string | null;
+  authorityRef: string | null;
+  at: string;
+  latencyMs: number;
+  subjectPersonId: string | null;
+  actor: string | null;
+}
+
+export interface EvidenceMatch {
+  id: string;
+  kind: string;
+  at: Date;
+  checked: Array<{ field: string; hash: string; masked: string }>;
+  authorityRef: string | null;
+}
+
+export interface ChannelStatsRow {
+  channelId: string;
+  calls: number;
+  failures: number;
+  skipped: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+export class EvidenceStore {
+  constructor(private readonly knex: Knex) {}
+
+  async record(e: EvidenceWrite): Promise<void> {
+    await this.knex('verification_evidence').insert({
+      id: e.id,
+      channel_id: e.channelId,
+      kind: e.kind,
+      checked: JSON.stringify(e.checked),
+      result: e.result,
+      error_code: e.errorCode,
+      authority_ref: e.authorityRef,
+      at: e.at,
+      latency_ms: e.latencyMs,
+      subject_person_id: e.subjectPersonId,
+      actor: e.actor,
+    });
+  }
+
+  /** A person's matching checks of these kinds since `since`, newest first. */
+  async matchesOf(personId: string, kinds: string[], since: Date): Promise<EvidenceMatch[]> {
+    if (kinds.length === 0) return [];
+    const rows = await this.knex('verification_evidence')
+      .where({ subject_person_id: personId, result: 'match' })
+      .whereIn('kind', kinds)
+      .andWhere('at', '>=', since)
+      .orderBy('at', 'desc')
+      .select('id', 'kind', 'at', 'checked', 'authority_ref');
+    return rows.map((r) => ({ id: r.id, kind: r.kind, at: r.at, checked: r.checked, authorityRef: r.authority_ref }));
+  }
+
+  /** All attempts about a person, newest first (the account page's history). */
+  async historyOf(personId: string, limit = 50): Promise<EvidenceWrite[]> {
+    const rows = await this.knex('verification_evidence').where({ subject_person_id: personId }).orderBy('at', 'desc').limit(limit);
+    return rows.map((r) => ({
+      id: r.id, channelId: r.channel_id, kind: r.kind, checked: r.checked, result: r.result, errorCode: r.error_code,
+      authorityRef: r.authority_ref, at: new Date(r.at).toISOString(), latencyMs: r.latency_ms, subjectPersonId: r.subject_person_id, actor: r.actor,
+    }));
+  }
+
+  /**
+   * Calls, failures and latency percentiles per channel since `since`, over every process.
+   * Local refusals (breaker open, busy, quota) are counted as skipped and left out of latency.
+   */
+  async channelStats(since: Date, localRefusals: string[]): Promise<ChannelStatsRow[]> {
+    const refusal = localRefusals.length ? `error_code IN (${localRefusals.map(() => '?').join(', ')})` : 'false';
+    const res = await this.knex.raw(
+      `SELECT channel_id,
+              count(*)::int AS calls,
+              (count(*) FILTER (WHERE result = 'error'))::int AS failures,
+              (count(*) FILTER (WHERE ${refusal}))::int AS skipped,
+              percentile_disc(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE error_code IS NULL OR NOT (${refusal})) AS p50,
+              percentile_disc(0.95) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE error_code IS NULL OR NOT (${refusal})) AS p95
+         FROM verification_evidence
+        WHERE at >= ?
+        GROUP BY channel_id`,
+      [...localRefusals, ...localRefusals, ...localRefusals, ...localRefusals, since],
+    );
+    return (res.rows as Array<Record<string, unknown>>).map((r) => ({
+      channelId: String(r.channel_id),
+      calls: Number(r.calls),
+      failures: Number(r.failures),
+      skipped: Number(r.skipped),
+      p50Ms: r.p50 === null ? null : Number(r.p50),
+      p95Ms: r.p95 === null ? null : Number(r.p95),
+    }));
+  }
+}
