@@ -1,14 +1,14 @@
 // The few parts of autocannon's programmatic API the bench uses (the package ships no types).
 declare module 'autocannon' {
-  interface Histogram { average: number; mean: number; p50: number; p99: number; total: number; max: number }
-  interface RequestSpec {
+  export interface Histogram { average: number; mean: number; p50: number; p99: number; total: number; max: number }
+  export interface RequestSpec {
     method?: string;
     path?: string;
     headers?: Record<string, string>;
     body?: string;
     setupRequest?: (req: RequestSpec, context: Record<string, unknown>) => RequestSpec;
   }
-  interface Options {
+  export interface Options {
     url: string;
     connections?: number;
     duration?: number;
@@ -18,7 +18,7 @@ declare module 'autocannon' {
     body?: string;
     requests?: RequestSpec[];
   }
-  interface Result {
+  export interface Result {
     requests: Histogram;
     latency: Histogram;
     duration: number;

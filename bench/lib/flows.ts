@@ -61,10 +61,9 @@ export async function browserLogin(conn: Conn, client: BenchClient, who: Credent
     const csrf = hidden(html, '_csrf');
     const uid = /\/interaction\/([^/?]+)/.exec(path)?.[1];
     if (!csrf || !uid) throw new Error(`unexpected page ${path}: ${html.slice(0, 200)}`);
-    const form = html.includes(`/interaction/${uid}/login`)
-      ? { _csrf: csrf, identifier: who.identifier, password: who.password }
-      : { _csrf: csrf };
-    const action = form.identifier ? 'login' : 'confirm';
+    const isLogin = html.includes(`/interaction/${uid}/login`);
+    const form: Record<string, string> = isLogin ? { _csrf: csrf, identifier: who.identifier, password: who.password } : { _csrf: csrf };
+    const action = isLogin ? 'login' : 'confirm';
     step = await follow(conn, await conn.request('POST', `/interaction/${uid}/${action}`, { form, headers: { accept: 'text/html' } }));
   }
   if (!step.redirect) throw new Error('login did not finish');

@@ -40,7 +40,7 @@ describe('in a real browser', () => {
     await expect.poll(() => page.getByRole('status').textContent()).toContain('注册申请已受理');
 
     // The layout fits the phone: no horizontal scrolling.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
 
     await page.getByLabel('身份证号码或手机号').fill(citizen.idNumber);
     await page.getByLabel('密码', { exact: true }).fill(citizen.password);

@@ -95,11 +95,12 @@ describe('npm run cli', () => {
   });
 
   it('rotates signing keys: the running server signs with the new key and still publishes the old one', async () => {
-    const before = (await (await fetch(`${env.ISSUER}/jwks`)).json()).keys.map((k: { kid: string }) => k.kid);
+    const kids = async () => ((await (await fetch(`${env.ISSUER}/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+    const before = await kids();
     const rotated = await runCli(['keys', 'rotate', '--alg', 'ES256'], env);
     expect(rotated.code).toBe(0);
     const newKid = /new active key (\S+) \(ES256\)/.exec(rotated.stdout)![1]!;
-    await expect.poll(async () => (await (await fetch(`${env.ISSUER}/jwks`)).json()).keys.map((k: { kid: string }) => k.kid), { timeout: 15_000, interval: 500 })
+    await expect.poll(kids, { timeout: 15_000, interval: 500 })
       .toEqual(expect.arrayContaining([newKid, ...before]));
 
     const added = JSON.parse((await runCli(['client', 'add', '--grant-type', 'client_credentials', '--scope', 'api', '--json'], env)).stdout);

@@ -93,7 +93,7 @@ describe('authorization code flow with PKCE', () => {
   });
 
   it('does not offer implicit or password grants', async () => {
-    const meta = await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json();
+    const meta = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(meta.response_types_supported).toEqual(['code']);
     expect(meta.grant_types_supported).not.toContain('password');
     expect(meta.grant_types_supported).not.toContain('implicit');

@@ -1,0 +1,159 @@
+/**
+ * `npm run bench`: Yihao against the ceiling of its own stack, in one run on one machine.
+ *
+ *   DATABASE_URL      PostgreSQL server to create a throw-away database on (default local)
+ *   BENCH_WARMUP      seconds of warm-up before each measured window (default 5)
+ *   BENCH_DURATION    seconds measured per figure (default 15)
+ *   BENCH_CONNECTIONS concurrent connections / chains for token figures (default 32)
+ *   BENCH_LOGIN_CONNECTIONS  concurrent logins (default 8)
+ *   BENCH_ONLY        comma-separated figures to run (default all)
+ *   BENCH_PROFILE=1   run Yihao's processes with --cpu-prof (profiles in bench/profiles/)
+ *   BENCH_NO_CEILING=1  skip the bare provider (quick iterations; ratios are then empty)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knexFactory from 'knex';
+import { freePort, throwawayDatabase, tmpDir } from '../test/helpers/env.ts';
+import { Conn } from './lib/http.ts';
+import { prepareLogin, type PreparedLogin } from './lib/flows.ts';
+import { ROOT, runLoad, startTs, stop, treeRssMiB, waitFor } from './lib/procs.ts';
+import { figure, latestScale, table, timestamp, writeResults, type Row } from './lib/report.ts';
+import { loginJob, TOKEN_SCENARIOS, tokenJob, UNIT, type Inputs, type TokenScenario } from './lib/scenarios.ts';
+import type { Measured } from './lib/stats.ts';
+import { dumpModels, prepareTokens, seed, startYihao, yihaoEnv } from './lib/yihao.ts';
+
+const env = process.env;
+const timing = { warmup: Number(env.BENCH_WARMUP ?? 5), duration: Number(env.BENCH_DURATION ?? 15) };
+const connections = Number(env.BENCH_CONNECTIONS ?? 32);
+const loginConnections = Number(env.BENCH_LOGIN_CONNECTIONS ?? 8);
+const only = new Set((env.BENCH_ONLY ?? [...TOKEN_SCENARIOS, 'password_login'].join(',')).split(',').map((s) => s.trim()));
+const profile = env.BENCH_PROFILE === '1';
+const withCeiling = env.BENCH_NO_CEILING !== '1';
+const baseUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const fmt = (m: Measured) => `${m.rps.toFixed(0)}/s p50 ${m.p50.toFixed(1)} ms p99 ${m.p99.toFixed(1)} ms${m.errors ? ` errors ${m.errors} (${m.firstError ?? 'non-2xx'})` : ''}`;
+
+function argon2Ceiling(): Measured & { params: unknown } {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/lib/argon2-ceiling.ts'], {
+    cwd: ROOT, env: { ...env, BENCH_WARMUP: String(Math.min(timing.warmup, 3)), BENCH_DURATION: String(timing.duration) }, encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Measured & { params: unknown };
+}
+
+async function prepareLogins(origin: string, inputs: Inputs, n: number): Promise<PreparedLogin[]> {
+  const out: PreparedLogin[] = [];
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    const conn = new Conn(origin);
+    while (out.length < n) out.push(await prepareLogin(conn, inputs.web));
+    conn.close();
+  }));
+  return out;
+}
+
+async function main(): Promise<void> {
+  const stamp = timestamp();
+  const dir = tmpDir('yh-bench-');
+  const logFile = path.join(dir, 'server.log');
+  const logFd = openSync(logFile, 'a');
+  log(`work directory ${dir} (server log: ${logFile})`);
+
+  let argon: (Measured & { params: unknown }) | undefined;
+  if (only.has('password_login')) {
+    log('ceiling: raw argon2id hashes/s on all cores');
+    argon = argon2Ceiling();
+    log(`  argon2id ${fmt(argon)}`);
+  }
+
+  const db = await throwawayDatabase(baseUrl);
+  const results: Partial<Record<TokenScenario | 'password_login', { yihao?: Measured; ceiling?: Measured }>> = {};
+  const memory: Record<string, unknown> = {};
+  try {
+    const port = await freePort();
+    const yEnv = yihaoEnv(dir, port, db.url);
+    const origin = yEnv.ISSUER!;
+    log('seeding: migrations, one person, two platforms');
+    const seeded = await seed(yEnv);
+    const profileDir = path.join(ROOT, 'bench/profiles', stamp);
+    if (profile) mkdirSync(profileDir, { recursive: true });
+    const yihao = await startYihao(yEnv, logFd, profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []);
+    log(`Yihao listening at ${origin} (pid ${yihao.pid}, ${os.availableParallelism()} workers)`);
+    const prepared = await prepareTokens(origin, seeded, connections);
+    const inputs: Inputs = { cc: seeded.cc, web: seeded.web, ...prepared };
+    const knex = knexFactory({ client: 'pg', connection: db.url, pool: { min: 0, max: 1 } });
+    const models = await dumpModels(knex);
+    const clients = (await knex('clients').select('client_id', 'metadata')).map((r: { client_id: string; metadata: Record<string, unknown> }) => ({
+      ...r.metadata, client_id: r.client_id, client_secret: [seeded.cc, seeded.web].find((c) => c.clientId === r.client_id)!.clientSecret,
+    }));
+    await knex.destroy();
+
+    memory.yihaoStart = treeRssMiB(yihao.pid!);
+    for (const name of TOKEN_SCENARIOS.filter((s) => only.has(s))) {
+      log(`Yihao ${name}`);
+      const m = await runLoad(tokenJob(name, { origin, connections, ...timing }, inputs));
+      log(`  ${fmt(m)}`);
+      results[name] = { yihao: m };
+    }
+    if (argon) {
+      const n = Math.ceil(argon.rps * (timing.warmup + timing.duration) * 1.5) + loginConnections * 2;
+      log(`Yihao password_login (preparing ${n} interactions first)`);
+      const logins = await prepareLogins(origin, inputs, n);
+      const m = await runLoad(loginJob({ origin, connections: loginConnections, ...timing }, logins, seeded.person.identifier, seeded.person.password));
+      log(`  ${fmt(m)}`);
+      results.password_login = { yihao: m };
+    }
+    memory.yihaoEnd = treeRssMiB(yihao.pid!);
+    await stop(yihao);
+
+    const tokenRuns = TOKEN_SCENARIOS.filter((s) => only.has(s));
+    if (withCeiling && tokenRuns.length) {
+      const barePort = await freePort();
+      const seedFile = path.join(dir, 'bare-seed.json');
+      writeFileSync(seedFile, JSON.stringify({ clients, models }));
+      const bareEnv = { ...yEnv, PORT: String(barePort), ISSUER: `http://127.0.0.1:${barePort}`, BARE_SEED: seedFile };
+      const bare = startTs('bench/lib/bare-server.ts', bareEnv, logFd);
+      const bareOrigin = bareEnv.ISSUER;
+      await waitFor(`${bareOrigin}/.well-known/openid-configuration`);
+      await new Promise((r) => setTimeout(r, 1000)); // every worker loads its seed before listening
+      log(`bare oidc-provider listening at ${bareOrigin}`);
+      try {
+        for (const name of tokenRuns) {
+          log(`ceiling ${name}`);
+          const m = await runLoad(tokenJob(name, { origin: bareOrigin, connections, ...timing }, inputs));
+          log(`  ${fmt(m)}`);
+          results[name] = { ...results[name], ceiling: m };
+        }
+      } finally {
+        await stop(bare);
+      }
+    }
+  } finally {
+    await db.drop();
+  }
+
+  const rows: Row[] = [];
+  for (const name of TOKEN_SCENARIOS) {
+    const r = results[name];
+    rows.push({ figure: figure(name, UNIT[name], r?.yihao?.rps ?? null, r?.ceiling?.rps ?? null), yihao: r?.yihao, ceiling: r?.ceiling });
+  }
+  const login = results.password_login;
+  rows.push({ figure: figure('password_login', UNIT.password_login, login?.yihao?.rps ?? null, argon?.rps ?? null), yihao: login?.yihao, ceiling: argon });
+  rows.push({ figure: latestScale() });
+
+  const machine = {
+    cpus: os.availableParallelism(), cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+  };
+  const file = writeResults(stamp, rows.map((r) => r.figure), {
+    date: new Date().toISOString(), machine, settings: { ...timing, connections, loginConnections, workers: os.availableParallelism() },
+    measured: Object.fromEntries(rows.map((r) => [r.figure.name, { yihao: r.yihao, ceiling: r.ceiling }])), memoryMiB: memory,
+  });
+  process.stdout.write(`\nYihao vs ceiling — ${new Date().toISOString().slice(0, 16)}Z, ${machine.cpus} cores (${machine.cpu}), ${machine.node}\n\n${table(rows)}\n\nresults: ${path.relative(ROOT, file)}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
