@@ -34,7 +34,7 @@ const withCeiling = env.BENCH_NO_CEILING !== '1';
 const baseUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-const fmt = (m: Measured) => `${m.rps.toFixed(0)}/s p50 ${m.p50.toFixed(1)} ms p99 ${m.p99.toFixed(1)} ms${m.errors ? ` errors ${m.errors} (${m.firstError ?? 'non-2xx'})` : ''}`;
+const fmt = (m: Measured) => `${m.rps.toFixed(0)}/s p50 ${m.p50?.toFixed(1)} ms p99 ${m.p99?.toFixed(1)} ms${m.errors ? ` errors ${m.errors} (${m.firstError ?? 'non-2xx'})` : ''}`;
 
 function argon2Ceiling(): Measured & { params: unknown } {
   const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/lib/argon2-ceiling.ts'], {
@@ -77,8 +77,12 @@ async function main(): Promise<void> {
     log('seeding: migrations, one person, two platforms');
     const seeded = await seed(yEnv);
     const profileDir = path.join(ROOT, 'bench/profiles', stamp);
-    if (profile) mkdirSync(profileDir, { recursive: true });
-    const yihao = await startYihao(yEnv, logFd, profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []);
+    const profArgs = (sub: string) => {
+      if (!profile) return [];
+      mkdirSync(path.join(profileDir, sub), { recursive: true });
+      return ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, sub)];
+    };
+    const yihao = await startYihao(yEnv, logFd, profArgs('yihao'));
     log(`Yihao listening at ${origin} (pid ${yihao.pid}, ${os.availableParallelism()} workers)`);
     const prepared = await prepareTokens(origin, seeded, connections);
     const inputs: Inputs = { cc: seeded.cc, web: seeded.web, ...prepared };
@@ -113,20 +117,21 @@ async function main(): Promise<void> {
       const seedFile = path.join(dir, 'bare-seed.json');
       writeFileSync(seedFile, JSON.stringify({ clients, models }));
       const bareEnv = { ...yEnv, PORT: String(barePort), ISSUER: `http://127.0.0.1:${barePort}`, BARE_SEED: seedFile };
-      const bare = startTs('bench/lib/bare-server.ts', bareEnv, logFd);
       const bareOrigin = bareEnv.ISSUER;
-      await waitFor(`${bareOrigin}/.well-known/openid-configuration`);
-      await new Promise((r) => setTimeout(r, 1000)); // every worker loads its seed before listening
-      log(`bare oidc-provider listening at ${bareOrigin}`);
-      try {
-        for (const name of tokenRuns) {
-          log(`ceiling ${name}`);
+      for (const name of tokenRuns) {
+        // A fresh ceiling per figure: its memory adapter is an LRU of 1,000 entries, so what one
+        // figure issues would otherwise evict the seed rows the next one starts from.
+        const bare = startTs('bench/lib/bare-server.ts', bareEnv, logFd, profArgs(`bare-${name}`));
+        try {
+          await waitFor(`${bareOrigin}/.well-known/openid-configuration`);
+          await new Promise((r) => setTimeout(r, 1000)); // every worker loads its seed before listening
+          log(`ceiling ${name} (bare oidc-provider at ${bareOrigin})`);
           const m = await runLoad(tokenJob(name, { origin: bareOrigin, connections, ...timing }, inputs));
           log(`  ${fmt(m)}`);
           results[name] = { ...results[name], ceiling: m };
+        } finally {
+          await stop(bare);
         }
-      } finally {
-        await stop(bare);
       }
     }
   } finally {

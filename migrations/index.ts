@@ -4,13 +4,17 @@
  */
 import type { Knex } from 'knex';
 import * as foundation from './20261123_001_foundation.ts';
+import * as legalPersons from './20261123_002_legal_persons.ts';
 import * as verification from './20261123_003_verification.ts';
+import * as accountConsole from './20261123_004_account_console.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
 const migrations: Array<[string, Migration]> = [
   ['20261123_001_foundation', foundation],
+  ['20261123_002_legal_persons', legalPersons],
   ['20261123_003_verification', verification],
+  ['20261123_004_account_console', accountConsole],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -2,12 +2,15 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type Provider from 'oidc-provider';
+import { accountDeps } from './account/account-deps.ts';
+import { accountRouter } from './account/account-router.ts';
 import type { Container } from './container.ts';
 import { pendingMigrations } from './store/db.ts';
 import { assetsRouter } from './http/assets.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { interactionRouter } from './oidc/interactions.ts';
+import { verificationRouters } from './app-verification.ts';
 
 function healthRouter(c: Container): Router {
   const router = new Router();
@@ -40,8 +43,9 @@ export function buildApp(c: Container): Koa {
 
   app.use(securityHeaders(c.config.issuer.startsWith('https:')));
   app.use(errorHandler(c.logger));
-  for (const router of [healthRouter(c), assetsRouter(), interactionRouter({
+  for (const router of [healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), ...verificationRouters(c), interactionRouter({
     provider: () => c.provider.current, persons: c.persons, login: c.login, limits: c.limits, audit: c.audit,
+    actingRoles: c.actingRoles, sessionTtl: c.config.ttl.session,
   })]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

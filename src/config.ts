@@ -6,7 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+const DEFAULT_LADDER_FILE = fileURLToPath(new URL('./verification/assurance-ladder.json', import.meta.url));
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -24,6 +27,7 @@ const envSchema = z.object({
   COOKIE_KEYS: z.string().optional(),
   FIELD_ENCRYPTION_KEY: z.string().optional(),
   FIELD_ENCRYPTION_OLD_KEYS: z.string().optional(),
+  SUBJECT_SALT: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKERS: int(1, 256).optional(),
   TRUST_PROXY: bool.default(false),
@@ -38,6 +42,12 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT_PER_IP: int(1, 1_000_000_000).default(60),
   LOGIN_RATE_LIMIT_PER_IDENTIFIER: int(1, 1_000_000_000).default(10),
   LOGIN_RATE_LIMIT_PER_IDENTIFIER_IP: int(1, 1_000_000_000).default(5),
+  // The identity assurance ladder (levels, the evidence that reaches each, validity): data, not
+  // code, so a province can ship its own. Default: the L1–L4 ladder shipped with the source.
+  ASSURANCE_LADDER_FILE: z.string().min(1).optional(),
+  // How often each process checks whether another one changed the verification channels.
+  // Three seconds keeps an administrator's change visible almost at once for one tiny query.
+  CHANNEL_RELOAD_INTERVAL_MS: int(100, 600_000).default(3000),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -57,6 +67,8 @@ export interface Config {
   dataDir: string;
   keysDir: string;
   cookieKeys: string[];
+  /** Secret behind pairwise subject identifiers; changing it changes every platform's `sub`. */
+  subjectSalt: string;
   /** Current field-encryption key first, then retired ones still needed to decrypt. */
   fieldKeys: Buffer[];
   logLevel: string;
@@ -71,6 +83,10 @@ export interface Config {
    * attacker can slow an account down but never lock its owner out for good.
    */
   loginLimits: LoginLimits;
+  /** JSON file of the identity assurance ladder (src/verification/assurance-ladder.json by default). */
+  assuranceLadderFile: string;
+  /** Polling interval for verification channel changes made by other processes. */
+  channelReloadIntervalMs: number;
   /** Lifetimes in seconds; chosen for government services, not the library's 14-day defaults. */
   ttl: {
     session: number; // absolute SSO session: a working day
@@ -96,15 +112,19 @@ function parseKey(name: string, value: string): Buffer {
 }
 
 /** Development secrets persist in DATA_DIR so a restart does not make stored data unreadable. */
-function devSecrets(dataDir: string): { cookieKeys: string[]; fieldKey: string } {
+function devSecrets(dataDir: string): { cookieKeys: string[]; fieldKey: string; subjectSalt: string } {
   const file = path.join(dataDir, 'dev-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const stored = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const secrets = {
     cookieKeys: [randomBytes(32).toString('base64url')],
     fieldKey: randomBytes(32).toString('base64'),
+    subjectSalt: randomBytes(32).toString('base64url'),
+    ...stored,
   };
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  if (Object.keys(stored).length < Object.keys(secrets).length) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  }
   return secrets;
 }
 
@@ -124,7 +144,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
 
   let cookieKeys = e.COOKIE_KEYS?.split(',').map((k) => k.trim()).filter(Boolean) ?? [];
   let fieldKeyText = e.FIELD_ENCRYPTION_KEY;
-  if (cookieKeys.length === 0 || !fieldKeyText) {
+  let subjectSalt = e.SUBJECT_SALT;
+  if (cookieKeys.length === 0 || !fieldKeyText || !subjectSalt) {
     const dev = production ? undefined : devSecrets(dataDir);
     if (cookieKeys.length === 0) {
       generatedSecrets.push('COOKIE_KEYS');
@@ -134,7 +155,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       generatedSecrets.push('FIELD_ENCRYPTION_KEY');
       fieldKeyText = dev?.fieldKey;
     }
+    if (!subjectSalt) {
+      generatedSecrets.push('SUBJECT_SALT');
+      subjectSalt = dev?.subjectSalt;
+    }
   }
+  if (subjectSalt && subjectSalt.length < 32) throw new ConfigError('SUBJECT_SALT must be at least 32 characters');
   if (cookieKeys.some((k) => k.length < 32)) throw new ConfigError('COOKIE_KEYS: every key must be at least 32 characters');
 
   const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
@@ -142,7 +168,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
 
   if (production) {
     if (generatedSecrets.length > 0) {
-      throw new ConfigError(`refusing to start in production without ${generatedSecrets.join(' and ')} (generated secrets are for development only)`);
+      throw new ConfigError(`refusing to start in production without ${generatedSecrets.join(', ')} (generated secrets are for development only)`);
     }
     if (issuerUrl.protocol !== 'https:' && !(e.ALLOW_HTTP_LOOPBACK_ISSUER && isLoopbackHost(issuerUrl.hostname))) {
       throw new ConfigError('refusing to start in production with a plain-http ISSUER (set ALLOW_HTTP_LOOPBACK_ISSUER=true only for a loopback issuer)');
@@ -166,6 +192,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dataDir,
     keysDir: path.resolve(e.KEYS_DIR),
     cookieKeys,
+    subjectSalt: subjectSalt!,
     fieldKeys,
     logLevel: e.LOG_LEVEL,
     // The embedded database belongs to one process, so PGlite mode never forks workers.
@@ -174,6 +201,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     allowLoopbackFetch: e.ALLOW_LOOPBACK_FETCH ?? !production,
     argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST, parallelism: e.ARGON2_PARALLELISM },
     dbPoolMax: e.DB_POOL_MAX,
+    assuranceLadderFile: e.ASSURANCE_LADDER_FILE ? path.resolve(e.ASSURANCE_LADDER_FILE) : DEFAULT_LADDER_FILE,
+    channelReloadIntervalMs: e.CHANNEL_RELOAD_INTERVAL_MS,
     loginLimits: {
       perIp: { max: e.LOGIN_RATE_LIMIT_PER_IP, windowSeconds: 300 },
       perIdentifier: { max: e.LOGIN_RATE_LIMIT_PER_IDENTIFIER, windowSeconds: 900 },

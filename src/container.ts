@@ -1,12 +1,19 @@
 /** Plain factories wiring the database, stores, domain services and the provider. */
+import { AccountClient } from './account/account-client.ts';
 import { Audit } from './audit/audit.ts';
 import { PasswordLogin } from './authn/password-login.ts';
 import { PasswordHasher } from './authn/password.ts';
 import type { Config } from './config.ts';
 import { FieldCrypto } from './crypto/field-crypto.ts';
 import { ensureSigningKeys } from './crypto/signing-keys.ts';
+import { ActingRoles } from './identity/acting-roles.ts';
+import { DelegationService } from './identity/delegations.ts';
+import { EnterpriseService } from './identity/enterprises.ts';
 import { PersonService } from './identity/persons.ts';
+import { DelegationStore } from './store/delegations.ts';
+import { EnterpriseStore } from './store/enterprises.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createVerification, type VerificationModule } from './container-verification.ts';
 import { findAccountWith } from './oidc/account.ts';
 import { adapterFactory } from './oidc/adapter.ts';
 import { ClientRegistry } from './oidc/client-registry.ts';
@@ -31,6 +38,15 @@ export interface Container {
   clients: ClientRegistry;
   audit: Audit;
   provider: ProviderHolder;
+  enterprises: EnterpriseService;
+  delegations: DelegationService;
+  actingRoles: ActingRoles;
+  /** Channels, evidence, assurance levels, checks (container-verification.ts). */
+  verification: VerificationModule;
+  /** argon2id with the configured cost (the account page's password change hashes with it). */
+  hasher: PasswordHasher;
+  /** The account console's built-in OIDC client (src/account/). */
+  accountClient: AccountClient;
   close(): Promise<void>;
 }
 
@@ -46,21 +62,31 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const personStore = new PersonStore(db.knex);
   const hasher = new PasswordHasher(config.argon2);
   const persons = new PersonService(personStore, crypto, hasher);
+  const enterpriseStore = new EnterpriseStore(db.knex);
+  const delegationStore = new DelegationStore(db.knex);
+  const enterprises = new EnterpriseService(enterpriseStore, delegationStore, persons);
+  const delegations = new DelegationService(delegationStore, enterpriseStore, persons, crypto);
+  const actingRoles = new ActingRoles(enterpriseStore, delegationStore);
   const login = new PasswordLogin(persons, hasher, limits, (id, hash) => persons.setPassword(id, hash), config.loginLimits);
   const clients = new ClientRegistry(new ClientStore(db.knex), crypto);
   const audit = new Audit(new AuditStore(db.knex), logger);
+  const verification = createVerification({ config, knex: db.knex, crypto, persons, limits, audit, logger });
 
   await ensureSigningKeys(config.keysDir);
   const adapter = adapterFactory(models, clients);
-  const findAccount = findAccountWith(persons);
+  const findAccount = findAccountWith(persons, verification.assurance, actingRoles);
   const provider = new ProviderHolder(config.keysDir, keyRetentionSeconds(config),
-    (jwks) => buildProvider({ config, jwks, adapter, findAccount }), logger);
+    (jwks) => buildProvider({ config, jwks, adapter, findAccount, assurance: verification.assurance, actingRoles }), logger);
   clients.validator = async (metadata) => { await provider.current.Client.validate(metadata as Parameters<typeof provider.current.Client.validate>[0]); };
+  // Registered when the app is built (after migrations), and again at first use if that failed.
+  const accountClient = new AccountClient(clients, config.issuer);
 
   return {
-    config, logger, db, crypto, models, limits, persons, login, clients, audit, provider,
+    config, logger, db, crypto, models, limits, persons, login, clients, audit, provider, verification,
+    enterprises, delegations, actingRoles, hasher, accountClient,
     async close() {
       provider.stop();
+      verification.close();
       if (!opts.database) await db.close();
     },
   };

@@ -14,6 +14,7 @@ import { createMemoryAdapter } from 'oidc-provider/lib/adapters/memory_adapter.j
 import { loadConfig } from '../../src/config.ts';
 import { keyRetentionSeconds } from '../../src/container.ts';
 import { loadSigningKeys, providerJwks } from '../../src/crypto/signing-keys.ts';
+import type { ActingRoles } from '../../src/identity/acting-roles.ts';
 import { buildProvider } from '../../src/oidc/provider.ts';
 
 export interface BareSeed {
@@ -37,7 +38,9 @@ async function worker(): Promise<void> {
     claims: async () => ({ sub, name: '张三', phone_number: '+8613900001234', phone_number_verified: false }),
   });
   const jwks = providerJwks(loadSigningKeys(config.keysDir, keyRetentionSeconds(config)));
-  const provider = buildProvider({ config, jwks, adapter, findAccount });
+  // Nobody acts for an enterprise in the bench, and the ceiling has no database to ask.
+  const actingRoles = { rolesFor: async () => [], select: async () => null, current: async () => null, sweep: async () => 0 } as unknown as ActingRoles;
+  const provider = buildProvider({ config, jwks, adapter, findAccount, actingRoles });
   for (const row of seed.models) await new adapter(row.model).upsert(row.id, row.payload as AdapterPayload, row.expiresIn);
   const server = http.createServer(provider.callback());
   server.keepAliveTimeout = 65_000;

@@ -3,10 +3,9 @@
  * server started as `npm start` starts it (primary + one worker per core), and the sessions and
  * tokens the load chains start from, obtained over HTTP like a browser and a platform would.
  */
-import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import type { Knex } from 'knex';
+import { testEnv } from '../../test/helpers/env.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createContainer } from '../../src/container.ts';
 import { computeIdCheckChar } from '../../src/identity/id-number.ts';
@@ -19,17 +18,13 @@ export const PASSWORD = 'Correct-Horse-9';
 export const REDIRECT_URI = 'http://127.0.0.1:9/cb';
 
 export function yihaoEnv(dir: string, port: number, databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  // The test environment carries every secret the configuration requires; the bench then runs
+  // the production profile (no loopback fetch, no generated secrets, info logs).
+  const { ALLOW_LOOPBACK_FETCH: _devOnly, ...base } = testEnv(dir, port, { DATABASE_URL: databaseUrl });
   return {
+    ...base,
     NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ISSUER: `http://127.0.0.1:${port}`,
     ALLOW_HTTP_LOOPBACK_ISSUER: 'true',
-    DATABASE_URL: databaseUrl,
-    DATA_DIR: path.join(dir, 'data'),
-    KEYS_DIR: path.join(dir, 'keys'),
-    COOKIE_KEYS: randomBytes(32).toString('base64url'),
-    FIELD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'info',
     // One load generator logs in from one address; every other throttle stays as configured.
     LOGIN_RATE_LIMIT_PER_IP: '1000000000',

@@ -2,7 +2,9 @@
 import { loadConfig } from '../config.ts';
 import { createContainer, keyRetentionSeconds, type Container } from '../container.ts';
 import { createLogger } from '../logger.ts';
+import { channelCommand } from './channel-command.ts';
 import { clientCommand } from './client-command.ts';
+import { enterpriseCommand } from './enterprise-command.ts';
 import { keysCommand } from './keys-command.ts';
 import { personCommand } from './person-command.ts';
 import { UsageError, type CommandIO } from './io.ts';
@@ -14,13 +16,22 @@ export const USAGE = `usage: npm run cli -- <command>
   client add [options]            register a relying platform (prints a generated secret once)
   client list | show <id> | update <id> [options] | remove <id>
   person add --name N --id-number X --phone P --password-stdin
+  enterprise claims [--credit-code C] | confirm <claim-id> --ref R | reject <claim-id> --ref R
   keys list | rotate [--alg ES256|RS256]
+  channel list | show <id> | health [--window-hours N] | enable <id> | disable <id> | remove <id>
+  channel add --id I --kind K --name N --base-url U --app-id A --secret-stdin [channel options]
+  channel update <id> [channel options] [--secret-stdin]
 
 client options: --client-id --client-secret --client-name --redirect-uri (repeatable)
   --post-logout-redirect-uri (repeatable) --grant-type (repeatable) --response-type
   --token-endpoint-auth-method --backchannel-logout-uri --first-party --id-token-alg
   --jwks-uri --jwks-file --subject-type --application-type --scope
-  --metadata '<json>' (any other client metadata) --rotate-secret (update) --json`;
+  --metadata '<json>' (any other client metadata) --rotate-secret (update) --json
+
+channel options: --priority N (lower is preferred) --enabled | --disabled --timeout-ms
+  --max-retries --daily-quota N | --no-daily-quota --max-concurrency --breaker-threshold
+  --breaker-open-ms --json; kinds: population face bank_card carrier business_registry
+  social_security counter sms`;
 
 export async function runCli(argv: string[], io: CommandIO, env: Record<string, string | undefined> = process.env): Promise<number> {
   const [command, ...rest] = argv;
@@ -49,6 +60,8 @@ export async function runCli(argv: string[], io: CommandIO, env: Record<string, 
   const handlers: Record<string, (args: string[], io: CommandIO, c: Container) => Promise<number>> = {
     client: clientCommand,
     person: personCommand,
+    channel: channelCommand,
+    enterprise: enterpriseCommand,
     keys: (args, cio, c) => keysCommand(args, cio, c.config.keysDir, keyRetentionSeconds(c.config)),
   };
   const handler = handlers[command];

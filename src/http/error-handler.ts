@@ -5,6 +5,7 @@
 import type { Context, Middleware } from 'koa';
 import { isAppError, type ErrorKind } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { hasMessage } from '../i18n/messages.ts';
 import { sendPage } from './pages.ts';
 
 const STATUS: Record<ErrorKind, number> = {
@@ -54,5 +55,5 @@ function respond(ctx: Context, status: number, code: string, message: string, de
     ctx.body = { error: code, message, ...(details ? { details } : {}) };
     return;
   }
-  sendPage(ctx, 'error', { message: PAGE_MESSAGES[code] ?? 'error.generic', code }, status);
+  sendPage(ctx, 'error', { message: PAGE_MESSAGES[code] ?? (hasMessage(code) ? code : 'error.generic'), code }, status);
 }

@@ -1,5 +1,8 @@
 /** Page texts, Chinese first. Keys are stable; error codes from the domain map to texts here. */
+import { accountMessages } from './account.ts';
 import { identityMessages } from './identity.ts';
+import { legalPersonMessages } from './legal-persons.ts';
+import { verificationMessages } from './verification.ts';
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -111,9 +114,11 @@ const en: Record<string, string> = {
 };
 
 const dictionaries: Record<Locale, Record<string, string>> = {
-  'zh-CN': { ...identityMessages['zh-CN'], ...zh },
-  en: { ...identityMessages.en, ...en },
+  'zh-CN': { ...identityMessages['zh-CN'], ...legalPersonMessages['zh-CN'], ...verificationMessages['zh-CN'], ...accountMessages['zh-CN'], ...zh },
+  en: { ...identityMessages.en, ...legalPersonMessages.en, ...verificationMessages.en, ...accountMessages.en, ...en },
 };
+
+export const hasMessage = (key: string) => key in dictionaries['zh-CN'];
 
 export type Translate = (key: string, params?: Record<string, string>) => string;
 

@@ -14,6 +14,7 @@ export interface ClientView { clientId: string; hasSecret: boolean; metadata: Cl
 
 const SECRETLESS = new Set(['none', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth']);
 const CTX = 'client.secret';
+const URL_FIELDS = ['redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri', 'jwks_uri', 'sector_identifier_uri', 'initiate_login_uri'] as const;
 
 export const DEFAULT_CLIENT_METADATA: ClientMetadata = {
   grant_types: ['authorization_code', 'refresh_token'],
@@ -32,6 +33,14 @@ export class ClientRegistry {
 
   private async validate(metadata: ClientMetadata): Promise<void> {
     if (!this.validator) throw new Error('client validator not configured');
+    // Checked first so the message names the field (the provider would fail on the URL parse).
+    for (const field of URL_FIELDS) {
+      const value = metadata[field];
+      const urls = Array.isArray(value) ? value : value === undefined ? [] : [value];
+      if (urls.some((u) => typeof u !== 'string' || !URL.canParse(u))) {
+        throw new AppError('invalid_input', 'client.invalid_metadata', `${field} must contain absolute URLs`);
+      }
+    }
     try {
       await this.validator(metadata);
     } catch (e) {

@@ -15,6 +15,9 @@ import { clientIp, rateLimit } from '../http/rate-limit.ts';
 import type { PersonService, RegistrationInput } from '../identity/persons.ts';
 import type { RateLimitStore } from '../store/rate-limits.ts';
 import type { Audit } from '../audit/audit.ts';
+import type { ActingRoles } from '../identity/acting-roles.ts';
+import { entityPage, mountEntityRoutes } from './entity-pages.ts';
+import { ENTITY_PROMPT } from './entity-prompt.ts';
 
 export interface InteractionDeps {
   provider: () => Provider;
@@ -22,6 +25,8 @@ export interface InteractionDeps {
   login: PasswordLogin;
   limits: RateLimitStore;
   audit: Audit;
+  actingRoles: ActingRoles;
+  sessionTtl: number;
 }
 
 const NOTICES = new Set(['login.registered']);
@@ -63,15 +68,22 @@ export function interactionRouter(deps: InteractionDeps): Router {
     sendPage(ctx, 'login', { uid: d.uid, csrf: csrfToken(ctx), clientName: await clientName(d.params.client_id), ...extra }, status);
   };
 
+  const tools = { details: details as never, clientName, finish };
+  const showEntityPage = entityPage(tools, deps.actingRoles);
+  mountEntityRoutes(router, tools, deps.actingRoles, deps.audit, deps.sessionTtl);
+
   router.get('/', async (ctx) => {
     const d = await details(ctx);
+    if (d.prompt.name === ENTITY_PROMPT) return showEntityPage(ctx, d as never);
     if (d.prompt.name === 'login') {
       const notice = str(ctx.query.notice);
       return loginPage(ctx, { notice: NOTICES.has(notice) ? notice : undefined });
     }
     if (d.prompt.name === 'consent') {
       const missing = (d.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
-      const scopes = missing.filter((s) => s !== 'openid');
+      // A bare claims-parameter request for the ID number is shown like the scope that releases it.
+      const claims = (d.prompt.details.missingOIDCClaims as string[] | undefined) ?? [];
+      const scopes = [...new Set([...missing.filter((s) => s !== 'openid'), ...(claims.includes('id_number') ? ['id_number'] : [])])];
       return sendPage(ctx, 'consent', { uid: d.uid, csrf: csrfToken(ctx), clientName: await clientName(d.params.client_id), scopes: scopes.length ? scopes : ['openid'] });
     }
     throw new AppError('invalid_input', 'interaction.unknown_prompt');

@@ -3,10 +3,14 @@
  * defaults (no devInteractions, PKCE S256 for every client, code flow only, short lifetimes).
  */
 import type { Context } from 'koa';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { createHmac } from 'node:crypto';
+import type { ActingRoles } from '../identity/acting-roles.ts';
+import { withEntityPrompt } from './entity-prompt.ts';
 import type { Config } from '../config.ts';
 import { sendPage } from '../http/pages.ts';
 import { SCOPE_CLAIMS } from './account.ts';
+import { assurancePolicy, VERIFY_PROMPT, type AssuranceLookup } from './assurance-policy.ts';
 import { RESOURCE_SCOPES, resourceIndicators } from './resources.ts';
 
 export interface ProviderDeps {
@@ -14,6 +18,9 @@ export interface ProviderDeps {
   jwks: { keys: Record<string, unknown>[] };
   adapter: Configuration['adapter'];
   findAccount: Configuration['findAccount'];
+  actingRoles: ActingRoles;
+  /** Identity assurance: acr values from the ladder and the step-up (`verify`) prompt. */
+  assurance?: AssuranceLookup;
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -44,8 +51,26 @@ export function buildProvider(deps: ProviderDeps): Provider {
     findAccount: deps.findAccount,
     jwks: deps.jwks as Configuration['jwks'],
     clients: [],
+    // ID tokens carry the claims of the granted scopes too (the entity a person acts for must be
+    // in the ID token, not only at userinfo).
+    conformIdTokenClaims: false,
     claims: { ...SCOPE_CLAIMS, offline_access: [] } as unknown as Configuration['claims'],
-    scopes: ['openid', 'offline_access', 'profile', 'phone', ...RESOURCE_SCOPES],
+    scopes: ['openid', 'offline_access', 'profile', 'phone', 'entity', 'id_number', ...RESOURCE_SCOPES],
+    // `id_number` is absent from the default: only platforms registered with it in their `scope`
+    // metadata (explicitly permitted) may ask for the full ID number, and only with consent.
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+      scope: 'openid offline_access profile phone entity',
+      subject_type: 'pairwise',
+    },
+    subjectTypes: ['pairwise', 'public'],
+    // Pairwise by default: platforms in different sectors cannot correlate a person by `sub`.
+    async pairwiseIdentifier(_ctx, accountId, client) {
+      return createHmac('sha256', config.subjectSalt).update(`${client.sectorIdentifier}\0${accountId}`).digest('base64url');
+    },
     responseTypes: ['code'],
     pkce: { required: () => true },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
@@ -85,15 +110,22 @@ export function buildProvider(deps: ProviderDeps): Provider {
       },
     },
     fetch: fetchWith(config.allowLoopbackFetch),
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // acr values are the assurance ladder's levels (urn:yihao:loa:1…), advertised in discovery.
+    acrValues: deps.assurance?.ladder.levels.map((l) => l.acr) ?? [],
+    interactions: {
+      policy: withEntityPrompt(deps.assurance ? assurancePolicy(deps.assurance) : interactionPolicy.base(), deps.actingRoles),
+      // The step-up pages live under /interaction/:uid/verify (the interaction cookie's path).
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}${interaction.prompt.name === VERIFY_PROMPT ? '/verify' : ''}`,
+    },
     // First-party platforms (the province's own portal and app) skip the consent screen.
     async loadExistingGrant(ctx) {
       const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
       if (grantId) return ctx.oidc.provider.Grant.find(grantId);
       if (!isFirstParty(ctx)) return undefined;
       const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session!.accountId! });
-      grant.addOIDCScope([...ctx.oidc.requestParamScopes].join(' '));
-      grant.addOIDCClaims([...ctx.oidc.requestParamClaims]);
+      // The full ID number is sensitive personal information: always asked for explicitly.
+      grant.addOIDCScope([...ctx.oidc.requestParamScopes].filter((s) => s !== 'id_number').join(' '));
+      grant.addOIDCClaims([...ctx.oidc.requestParamClaims].filter((c) => c !== 'id_number'));
       await grant.save();
       return grant;
     },

@@ -4,13 +4,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { luhnValid } from '../identity/bank-card.ts';
+import { parseCreditCode } from '../identity/credit-code.ts';
+import { parseIdNumber } from '../identity/id-number.ts';
+
+// Check characters are verified with the identity module's own parsers, so that the sandbox and
+// the product agree on what a valid number is.
+const idNumber = z.string().refine((v) => { const r = parseIdNumber(v); return r.ok && r.value.number === v; }, 'invalid ID number');
+const creditCode = z.string().refine((v) => { const r = parseCreditCode(v); return r.ok && r.value.code === v; }, 'invalid credit code');
+const cardNumber = z.string().refine(luhnValid, 'invalid bank card number');
 
 const person = z.object({
   name: z.string().min(1),
-  idNumber: z.string().regex(/^\d{17}[\dX]$/),
+  idNumber,
   gender: z.enum(['male', 'female']),
   mobiles: z.array(z.object({ number: z.string(), carrier: z.enum(['china_mobile', 'china_unicom', 'china_telecom']) })),
-  bankCards: z.array(z.object({ number: z.string(), bank: z.string(), reservedMobile: z.string() })),
+  bankCards: z.array(z.object({ number: cardNumber, bank: z.string(), reservedMobile: z.string() })),
   insuredStatus: z.enum(['active', 'suspended', 'none']),
   /** A selfie "matches" when its decoded payload contains this token. */
   faceToken: z.string().min(8),
@@ -21,9 +30,9 @@ const fixturesSchema = z.object({
   people: z.array(person),
   enterprises: z.array(
     z.object({
-      creditCode: z.string().length(18),
+      creditCode,
       name: z.string().min(1),
-      legalRepresentativeIdNumber: z.string(),
+      legalRepresentativeIdNumber: idNumber,
       status: z.enum(['active', 'revoked', 'cancelled']),
     }),
   ),

@@ -67,4 +67,13 @@ export class OidcModelStore {
       .andWhere('expires_at', '>', this.knex.fn.now())
       .select('id', 'payload');
   }
+
+  /** Grants (consents) of one account, for the account page's "platforms I authorised". */
+  async grantsOf(accountId: string): Promise<Array<{ id: string; payload: Payload }>> {
+    return this.knex('oidc_models')
+      .where({ model: 'Grant' })
+      .andWhereRaw(`payload->>'accountId' = ?`, [accountId])
+      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', this.knex.fn.now()))
+      .select('id', 'payload');
+  }
 }

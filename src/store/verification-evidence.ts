@@ -81,18 +81,20 @@ export class EvidenceStore {
    * Local refusals (breaker open, busy, quota) are counted as skipped and left out of latency.
    */
   async channelStats(since: Date, localRefusals: string[]): Promise<ChannelStatsRow[]> {
-    const refusal = localRefusals.length ? `error_code IN (${localRefusals.map(() => '?').join(', ')})` : 'false';
     const res = await this.knex.raw(
-      `SELECT channel_id,
+      `WITH e AS (
+         SELECT channel_id, result, latency_ms, coalesce(error_code = ANY(?::text[]), false) AS refused
+           FROM verification_evidence
+          WHERE at >= ?)
+       SELECT channel_id,
               count(*)::int AS calls,
               (count(*) FILTER (WHERE result = 'error'))::int AS failures,
-              (count(*) FILTER (WHERE ${refusal}))::int AS skipped,
-              percentile_disc(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE error_code IS NULL OR NOT (${refusal})) AS p50,
-              percentile_disc(0.95) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE error_code IS NULL OR NOT (${refusal})) AS p95
-         FROM verification_evidence
-        WHERE at >= ?
+              (count(*) FILTER (WHERE refused))::int AS skipped,
+              percentile_disc(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE NOT refused) AS p50,
+              percentile_disc(0.95) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE NOT refused) AS p95
+         FROM e
         GROUP BY channel_id`,
-      [...localRefusals, ...localRefusals, ...localRefusals, ...localRefusals, since],
+      [localRefusals, since],
     );
     return (res.rows as Array<Record<string, unknown>>).map((r) => ({
       channelId: String(r.channel_id),

@@ -18,7 +18,7 @@ export const isSelfService = (kind: string): kind is SelfServiceKind => (SELF_SE
 
 const requirementSchema = z.strictObject({ kind: z.enum(CHANNEL_KINDS), validDays: z.int().min(1).max(36_500) });
 const levelSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/),
+  id: z.string().regex(/^[\p{L}\p{N}_-]{1,16}$/u), // the assurance_level claim value: L3, 三级…
   acr: z.string().min(1).max(255),
   name: z.strictObject({ 'zh-CN': z.string().min(1), en: z.string().min(1) }),
   requires: z.array(z.strictObject({ anyOf: z.array(requirementSchema).min(1) })),

@@ -47,6 +47,7 @@ export function testEnv(dir: string, port: number, extra: Record<string, string>
     KEYS_DIR: path.join(dir, 'keys'),
     COOKIE_KEYS: randomBytes(32).toString('base64url'),
     FIELD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    SUBJECT_SALT: randomBytes(32).toString('base64url'),
     LOG_LEVEL: 'silent',
     ALLOW_LOOPBACK_FETCH: 'true',
     ...extra,

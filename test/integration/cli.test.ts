@@ -107,5 +107,5 @@ describe('npm run cli', () => {
     const config = await oidc.discovery(new URL(env.ISSUER!), added.client_id, added.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
     const { access_token } = await oidc.clientCredentialsGrant(config, { scope: 'api' });
     expect(decodeProtectedHeader(access_token).kid).toBe(newKid);
-  });
+  }, 90_000);
 });

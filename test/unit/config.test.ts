@@ -3,14 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { tmpDir } from '../helpers/env.ts';
 
-const secrets = () => ({ COOKIE_KEYS: randomBytes(32).toString('base64url'), FIELD_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+const secrets = () => ({ COOKIE_KEYS: randomBytes(32).toString('base64url'), FIELD_ENCRYPTION_KEY: randomBytes(32).toString('base64'), SUBJECT_SALT: randomBytes(32).toString('base64url') });
 
 describe('config', () => {
   it('generates and persists development secrets when none are set', () => {
     const dir = tmpDir();
     const a = loadConfig({ DATA_DIR: dir });
     const b = loadConfig({ DATA_DIR: dir });
-    expect(a.generatedSecrets).toEqual(['COOKIE_KEYS', 'FIELD_ENCRYPTION_KEY']);
+    expect(a.generatedSecrets).toEqual(['COOKIE_KEYS', 'FIELD_ENCRYPTION_KEY', 'SUBJECT_SALT']);
+    expect(b.subjectSalt).toBe(a.subjectSalt);
     expect(b.fieldKeys[0]!.equals(a.fieldKeys[0]!)).toBe(true);
     expect(a.issuer).toBe('http://localhost:3000');
     expect(a.workers).toBe(1); // embedded database: one process
@@ -18,7 +19,7 @@ describe('config', () => {
 
   it('refuses to start in production with generated secrets, naming the setting', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', ISSUER: 'https://id.example.gov.cn', DATA_DIR: tmpDir() }))
-      .toThrow(/COOKIE_KEYS and FIELD_ENCRYPTION_KEY/);
+      .toThrow(/COOKIE_KEYS, FIELD_ENCRYPTION_KEY, SUBJECT_SALT/);
     expect(() => loadConfig({ NODE_ENV: 'production', ISSUER: 'https://id.example.gov.cn', COOKIE_KEYS: secrets().COOKIE_KEYS }))
       .toThrow(/FIELD_ENCRYPTION_KEY/);
   });
@@ -37,8 +38,8 @@ describe('config', () => {
 
   it('rejects malformed settings with the setting name', () => {
     expect(() => loadConfig({ PORT: 'eighty', ...secrets() })).toThrow(/PORT/);
-    expect(() => loadConfig({ FIELD_ENCRYPTION_KEY: 'c2hvcnQ=', COOKIE_KEYS: secrets().COOKIE_KEYS })).toThrow(/FIELD_ENCRYPTION_KEY must be 32 bytes/);
-    expect(() => loadConfig({ COOKIE_KEYS: 'short', FIELD_ENCRYPTION_KEY: secrets().FIELD_ENCRYPTION_KEY })).toThrow(/COOKIE_KEYS/);
+    expect(() => loadConfig({ ...secrets(), FIELD_ENCRYPTION_KEY: 'c2hvcnQ=' })).toThrow(/FIELD_ENCRYPTION_KEY must be 32 bytes/);
+    expect(() => loadConfig({ ...secrets(), COOKIE_KEYS: 'short' })).toThrow(/COOKIE_KEYS/);
   });
 
   it('runs one worker per core on PostgreSQL', () => {

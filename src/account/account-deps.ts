@@ -1,0 +1,24 @@
+/** Builds the account console's dependencies from the container. */
+import type { Container } from '../container.ts';
+import type { AccountDeps } from './account-router.ts';
+import { clientNames } from './client-names.ts';
+import { Consents } from './consents.ts';
+import { PasswordChange } from './password-change.ts';
+import { SsoSessions } from './sso-sessions.ts';
+
+/** Also registers the console's built-in client: buildApp runs once the schema is current. */
+export function accountDeps(c: Container): AccountDeps {
+  c.accountClient.ensure().catch((err) => c.logger.warn({ err }, 'account console client not registered yet; retrying at first use'));
+  const names = clientNames(c.clients);
+  return {
+    issuer: c.config.issuer,
+    listenHost: c.config.host,
+    accountClient: c.accountClient,
+    sessions: new SsoSessions(c.models, names, c.audit),
+    consents: new Consents(c.models, names, c.audit),
+    passwords: new PasswordChange(c.persons, c.hasher, c.audit),
+    persons: c.persons,
+    limits: c.limits,
+    levelOf: async (personId, locale) => (await c.verification.assurance.levelOf(personId)).level.name[locale],
+  };
+}

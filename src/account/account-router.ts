@@ -1,0 +1,24 @@
+/**
+ * The account console at /account (the citizen's own account page): a first-party OIDC client of
+ * Yihao itself. Bodies are parsed here only (never in front of the provider); every form is
+ * checked for its CSRF token before any handler runs.
+ */
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import { verifyCsrf } from '../http/csrf.ts';
+import { consoleRoutes, type ConsoleDeps } from './console-routes.ts';
+import { loginRoutes } from './login-routes.ts';
+
+export type { ConsoleDeps as AccountDeps } from './console-routes.ts';
+
+export function accountRouter(deps: ConsoleDeps): Router {
+  const router = new Router();
+  router.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+  router.use(bodyParser({ enableTypes: ['form'], formLimit: '16kb' }), verifyCsrf);
+  loginRoutes(router, deps);
+  consoleRoutes(router, deps);
+  return router;
+}

@@ -1,0 +1,125 @@
+/**
+ * The account console's pages: profile (masked), assurance level, authorised platforms, active
+ * sessions and the password change. Every form carries the CSRF token; every action is audited
+ * by the domain module that performs it.
+ */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { AppError } from '../errors.ts';
+import { csrfToken } from '../http/csrf.ts';
+import { localeOf, sendPage } from '../http/pages.ts';
+import { clientIp, rateLimit } from '../http/rate-limit.ts';
+import type { Locale } from '../i18n/messages.ts';
+import { maskIdNumber } from '../identity/id-number.ts';
+import type { PersonService } from '../identity/persons.ts';
+import { maskPhone } from '../identity/phone.ts';
+import type { RateLimitStore } from '../store/rate-limits.ts';
+import type { Consents } from './consents.ts';
+import { accountOf, endSessionRedirect, requireAccount, signedOut, LOGGED_OUT_STATE, type LoginDeps } from './login-routes.ts';
+import { isRecentLogin, type PasswordChange } from './password-change.ts';
+import { readAccountSession } from './account-cookies.ts';
+
+/** The level held, in the visitor's language; absent until verification is wired in. */
+export type LevelOf = (personId: string, locale: Locale) => Promise<string | undefined>;
+
+export interface ConsoleDeps extends LoginDeps {
+  persons: PersonService;
+  consents: Consents;
+  passwords: PasswordChange;
+  limits: RateLimitStore;
+  levelOf?: LevelOf;
+  /**
+   * Issue 3 (lead): "enterprises I represent or act for, and agents I granted". Whatever this
+   * returns is passed to views/account/enterprises.eta as `it.enterprises`.
+   */
+  enterprises?: (personId: string) => Promise<unknown>;
+}
+
+const NOTICES = new Set(['account.consent_withdrawn', 'account.session_ended', 'account.session_gone', 'account.password_changed']);
+const field = (ctx: Context, name: string) => {
+  const v = (ctx.request as { body?: Record<string, unknown> }).body?.[name];
+  return typeof v === 'string' ? v : '';
+};
+
+/** Dates in China Standard Time: the service's users and its operators are all in it. */
+function formatter(locale: Locale) {
+  const tag = locale === 'en' ? 'en-GB' : 'zh-CN';
+  const dateTime = new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Shanghai' });
+  const date = new Intl.DateTimeFormat(tag, { dateStyle: 'long', timeZone: 'Asia/Shanghai' });
+  return { dateTime: (d?: Date) => (d ? dateTime.format(d) : '—'), date: (d?: Date) => (d ? date.format(d) : '—') };
+}
+
+function redirectHome(ctx: Context, notice: string, anchor: string): void {
+  ctx.status = 303;
+  ctx.redirect(`/account?notice=${notice}#${anchor}`);
+}
+
+export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
+  const admitted = requireAccount(deps);
+
+  router.get('/account', async (ctx, next) => {
+    // Back from our own logout: say so rather than starting a new login straight away.
+    if (ctx.query.state === LOGGED_OUT_STATE && !readAccountSession(ctx)) return signedOut(ctx, 'account.signed_out');
+    await next();
+  }, admitted, async (ctx) => {
+    const { sub, sid, authTime } = accountOf(ctx);
+    const person = await deps.persons.get(sub);
+    if (!person || person.status !== 'active') throw new AppError('forbidden', 'account.inactive');
+    const locale = localeOf(ctx);
+    const [consents, sessions, level, enterprises] = await Promise.all([
+      deps.consents.list(sub),
+      deps.sessions.list(sub, sid),
+      deps.levelOf?.(sub, locale),
+      deps.enterprises?.(sub),
+    ]);
+    const notice = typeof ctx.query.notice === 'string' && NOTICES.has(ctx.query.notice) ? ctx.query.notice : undefined;
+    sendPage(ctx, 'account/home', {
+      csrf: csrfToken(ctx),
+      notice,
+      profile: { name: person.name, idNumber: maskIdNumber(person.idNumber), phone: maskPhone(person.phone), createdAt: person.createdAt },
+      level,
+      consents,
+      sessions,
+      enterprises,
+      recentLogin: isRecentLogin(authTime),
+      fmt: formatter(locale),
+    });
+  });
+
+  router.post('/account/consents/withdraw', admitted, async (ctx) => {
+    const { sub } = accountOf(ctx);
+    await deps.consents.withdraw(sub, field(ctx, 'client'), clientIp(ctx));
+    redirectHome(ctx, 'account.consent_withdrawn', 'consents');
+  });
+
+  router.post('/account/sessions/end', admitted, async (ctx) => {
+    const session = accountOf(ctx);
+    const outcome = await deps.sessions.endOne(session.sub, field(ctx, 'session'), session.sid, clientIp(ctx));
+    // Ending this very session is a logout, done by the provider (back-channel logout included).
+    if (outcome === 'current') return endSessionRedirect(ctx, deps, session);
+    redirectHome(ctx, outcome === 'ended' ? 'account.session_ended' : 'account.session_gone', 'sessions');
+  });
+
+  router.post('/account/sessions/end-all', admitted, async (ctx) => {
+    const session = accountOf(ctx);
+    await deps.sessions.endOthers(session.sub, session.sid, clientIp(ctx));
+    endSessionRedirect(ctx, deps, session);
+  });
+
+  const passwordPage = (ctx: Context, data: Record<string, unknown> = {}, status = 200) => {
+    const { authTime } = accountOf(ctx);
+    sendPage(ctx, 'account/password', { csrf: csrfToken(ctx), recentLogin: isRecentLogin(authTime), errors: {}, ...data }, status);
+  };
+
+  router.get('/account/password', admitted, (ctx) => passwordPage(ctx));
+
+  // argon2 costs ~30 ms a hash: bounded per address like every other credential operation.
+  router.post('/account/password', rateLimit(deps.limits, 'account-password', { max: 10, windowSeconds: 900 }), admitted, async (ctx) => {
+    const { sub, authTime } = accountOf(ctx);
+    if (!isRecentLogin(authTime)) return passwordPage(ctx, {}, 403);
+    const result = await deps.passwords.change(sub, authTime, { password: field(ctx, 'password'), confirm: field(ctx, 'passwordConfirm') }, clientIp(ctx));
+    if (!result.ok) return passwordPage(ctx, { errors: { [result.field]: result.problem } }, 400);
+    if (field(ctx, 'endOthers') === 'yes') await deps.sessions.endOthers(sub, accountOf(ctx).sid, clientIp(ctx));
+    redirectHome(ctx, 'account.password_changed', 'password');
+  });
+}

@@ -1,0 +1,126 @@
+/**
+ * Logging in to the account console as an ordinary OIDC relying party of Yihao: authorization
+ * code with PKCE, state and nonce; the code redeemed over loopback; the ID token verified; then
+ * the console's own short-lived cookie. Logging out is RP-initiated logout at end_session.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { sendPage } from '../http/pages.ts';
+import {
+  clearAccountSession, readAccountSession, takeLoginState, writeAccountSession, writeLoginState, type AccountSession,
+} from './account-cookies.ts';
+import { ACCOUNT_CLIENT_ID, accountUrls, ENDPOINTS, type AccountClient } from './account-client.ts';
+import { verifyIdToken } from './id-token.ts';
+import { exchangeCode, loopbackOrigin, publishedKeys } from './loopback.ts';
+import type { SsoSessions } from './sso-sessions.ts';
+
+export interface LoginDeps {
+  issuer: string;
+  /** The HOST the server listens on (for the loopback origin). */
+  listenHost: string;
+  accountClient: AccountClient;
+  sessions: SsoSessions;
+}
+
+/** The `state` our logout asks end_session to send back, so /account can say "logged out". */
+export const LOGGED_OUT_STATE = 'logged_out';
+
+/** Console paths a login may return to; anything else returns to the home page (no open redirect). */
+const RETURNABLE = /^\/account(\/[a-z-]+)?$/;
+const random = (bytes: number) => randomBytes(bytes).toString('base64url');
+
+/** The console session admitted by requireAccount. */
+export function accountOf(ctx: Context): AccountSession {
+  const session = (ctx.state as { account?: AccountSession }).account;
+  if (!session) throw new Error('requireAccount must run first');
+  return session;
+}
+
+/** Sends the browser to the authorization endpoint. `fresh` forces a new login (re-authentication). */
+export async function startLogin(ctx: Context, deps: LoginDeps, opts: { to: string; fresh?: boolean }): Promise<void> {
+  await deps.accountClient.ensure();
+  const login = { state: random(24), nonce: random(24), verifier: random(48), to: RETURNABLE.test(opts.to) ? opts.to : '/account' };
+  writeLoginState(ctx, login);
+  const url = new URL(`${deps.issuer}${ENDPOINTS.authorization}`);
+  url.search = new URLSearchParams({
+    client_id: ACCOUNT_CLIENT_ID,
+    response_type: 'code',
+    scope: 'openid',
+    redirect_uri: accountUrls(deps.issuer).callback,
+    state: login.state,
+    nonce: login.nonce,
+    code_challenge: createHash('sha256').update(login.verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    // sid names the SSO session (to mark "this session" and notice when it ends elsewhere).
+    claims: JSON.stringify({ id_token: { sid: null, auth_time: { essential: true } } }),
+    ...(opts.fresh ? { prompt: 'login', max_age: '0' } : {}),
+  }).toString();
+  ctx.redirect(url.toString());
+}
+
+/** Sends the browser through the provider's logout, which also tells platforms over the back channel. */
+export function endSessionRedirect(ctx: Context, deps: LoginDeps, session: AccountSession | undefined): void {
+  clearAccountSession(ctx);
+  ctx.status = 303;
+  if (!session) return ctx.redirect(`/account?state=${LOGGED_OUT_STATE}`);
+  const url = new URL(`${deps.issuer}${ENDPOINTS.endSession}`);
+  url.search = new URLSearchParams({
+    id_token_hint: session.idToken,
+    post_logout_redirect_uri: accountUrls(deps.issuer).home,
+    state: LOGGED_OUT_STATE,
+  }).toString();
+  ctx.redirect(url.toString());
+}
+
+/**
+ * Admits a request with a live console session: not idle too long, and its SSO session still
+ * exists (ended from another device, by logout or by expiry, it logs the console out at once).
+ */
+export function requireAccount(deps: LoginDeps): Middleware {
+  return async (ctx, next) => {
+    const session = readAccountSession(ctx);
+    if (!session || !(await deps.sessions.isLive(session.sub, session.sid))) {
+      clearAccountSession(ctx);
+      if (ctx.method === 'GET') return startLogin(ctx, deps, { to: ctx.path });
+      ctx.status = 303;
+      return ctx.redirect('/account');
+    }
+    const refreshed = { ...session, seen: Date.now() };
+    writeAccountSession(ctx, refreshed);
+    (ctx.state as { account?: AccountSession }).account = refreshed;
+    await next();
+  };
+}
+
+const signedOut = (ctx: Context, message: string, status = 200) => sendPage(ctx, 'account/signed-out', { message }, status);
+
+export function loginRoutes(router: Router, deps: LoginDeps): void {
+  // "Log in again" links: ?fresh=1 asks for the password even inside a live SSO session.
+  router.get('/account/login', async (ctx) => {
+    const to = typeof ctx.query.to === 'string' ? ctx.query.to : '/account';
+    await startLogin(ctx, deps, { to, fresh: ctx.query.fresh === '1' });
+  });
+
+  router.get('/account/callback', async (ctx) => {
+    const login = takeLoginState(ctx);
+    const q = ctx.query as Record<string, string | string[] | undefined>;
+    if (!login || q.state !== login.state) return signedOut(ctx, 'account.login_expired', 400);
+    if (typeof q.error === 'string') {
+      return signedOut(ctx, q.error === 'access_denied' ? 'account.login_cancelled' : 'account.login_failed', 400);
+    }
+    // RFC 9207: the response must come from our own issuer.
+    if (typeof q.code !== 'string' || (q.iss !== undefined && q.iss !== deps.issuer)) return signedOut(ctx, 'account.login_failed', 400);
+
+    const origin = loopbackOrigin(ctx.req.socket, deps.listenHost);
+    const tokens = await exchangeCode(origin, { code: q.code, verifier: login.verifier, redirectUri: accountUrls(deps.issuer).callback, clientId: ACCOUNT_CLIENT_ID });
+    const who = await verifyIdToken(tokens.id_token, publishedKeys(origin), { issuer: deps.issuer, audience: ACCOUNT_CLIENT_ID, nonce: login.nonce });
+    writeAccountSession(ctx, { ...who, idToken: tokens.id_token, seen: Date.now() });
+    ctx.status = 303;
+    ctx.redirect(login.to);
+  });
+
+  router.post('/account/logout', (ctx) => endSessionRedirect(ctx, deps, readAccountSession(ctx)));
+}
+
+export { signedOut };

@@ -1,0 +1,81 @@
+/**
+ * Wiring of the verification part of the container: stores, channel registry and its sync with
+ * the database, channel administration, the assurance ladder, and the services built on them.
+ */
+import type { Knex } from 'knex';
+import type { Audit } from './audit/audit.ts';
+import type { Config } from './config.ts';
+import type { FieldCrypto } from './crypto/field-crypto.ts';
+import type { PersonService } from './identity/persons.ts';
+import type { Logger } from './logger.ts';
+import type { RateLimitStore } from './store/rate-limits.ts';
+import { ChannelStore } from './store/verification-channels.ts';
+import { EvidenceStore } from './store/verification-evidence.ts';
+import { QuotaCounterStore } from './store/verification-quota.ts';
+import { AssuranceService } from './verification/assurance.ts';
+import { loadLadder, type AssuranceLadder } from './verification/assurance-ladder.ts';
+import { ChannelAdmin } from './verification/channel-admin.ts';
+import { ChannelRecords } from './verification/channel-records.ts';
+import { ChannelRegistry } from './verification/channel-registry.ts';
+import { ChannelSync } from './verification/channel-sync.ts';
+import { EnterpriseVerifier } from './verification/enterprise-verification.ts';
+import { PaidCheckLimiter } from './verification/paid-check-limits.ts';
+import { quotaDay } from './verification/quota.ts';
+import { VerificationService } from './verification/verification-service.ts';
+
+export interface VerificationModule {
+  ladder: AssuranceLadder;
+  registry: ChannelRegistry;
+  channelSync: ChannelSync;
+  channels: ChannelAdmin;
+  evidence: EvidenceStore;
+  assurance: AssuranceService;
+  service: VerificationService;
+  enterprises: EnterpriseVerifier;
+  /** Builds the parts a test or tool needs to run checks with other limits. */
+  limiter: PaidCheckLimiter;
+  close(): void;
+}
+
+/** Blind-index context of values in evidence records (distinct from the persons table's). */
+export const EVIDENCE_HASH_CONTEXT = 'verification.evidence';
+/** Quota counters are kept a week after their day, for reconciliation with the authority's bill. */
+const QUOTA_KEEP_DAYS = 7;
+
+export function createVerification(deps: {
+  config: Config;
+  knex: Knex;
+  crypto: FieldCrypto;
+  persons: PersonService;
+  limits: RateLimitStore;
+  audit: Audit;
+  logger: Logger;
+}): VerificationModule {
+  const { config, knex, crypto, persons, logger } = deps;
+  const ladder = loadLadder(config.assuranceLadderFile);
+  const evidence = new EvidenceStore(knex);
+  const quota = new QuotaCounterStore(knex);
+  const hash = (value: string) => crypto.blindIndex(value, EVIDENCE_HASH_CONTEXT);
+  // After a key rotation, evidence hashed under a retired key must still count.
+  const hashesOf = (value: string) => config.fieldKeys.map((_, i) => crypto.blindIndex(value, EVIDENCE_HASH_CONTEXT, i));
+  const registry = new ChannelRegistry({ evidence, hash, quotaStore: quota, client: { logger } });
+  const store = new ChannelStore(knex);
+  const records = new ChannelRecords(crypto);
+  const housekeeping = async () => { await quota.sweep(quotaDay(Date.now() - QUOTA_KEEP_DAYS * 86_400_000)); };
+  const channelSync = new ChannelSync(store, records, registry, logger, config.channelReloadIntervalMs, housekeeping);
+  const channels = new ChannelAdmin(store, records, channelSync, registry, evidence, quota, deps.audit);
+  const assurance = new AssuranceService({
+    ladder,
+    person: (id) => persons.get(id),
+    matchesOf: (id, kinds, since) => evidence.matchesOf(id, kinds, since),
+    hashesOf,
+  });
+  const limiter = new PaidCheckLimiter(deps.limits);
+  const ready = () => channelSync.ready();
+  const service = new VerificationService({ person: (id) => persons.get(id), registry, ready, assurance, limiter, idNumberIndex: hash });
+  const enterprises = new EnterpriseVerifier({ registry, ready, limiter, idNumberIndex: hash });
+  return {
+    ladder, registry, channelSync, channels, evidence, assurance, service, enterprises, limiter,
+    close: () => channelSync.stop(),
+  };
+}

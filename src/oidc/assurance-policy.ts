@@ -1,0 +1,93 @@
+/**
+ * Identity assurance inside the authorization request. A platform states a minimum level with
+ * `acr_values` (its `default_acr_values` when it sends none) or an essential `acr` claim in the
+ * `claims` parameter. After login, the `verify` prompt runs when the account's level, computed
+ * from evidence, is below that minimum; the step-up pages (step-up.ts) then either raise it or
+ * end the request with a standard error. Otherwise the session's `acr` is set to the level held
+ * now, so the ID token's `acr` is never a level the person does not hold.
+ *
+ * Levels are ordered: a higher level satisfies a lower minimum, and the token reports the level
+ * actually held. Listing several values means "any of these", so the lowest is the minimum.
+ */
+import { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import { indexOfAcr, type AssuranceLadder } from '../verification/assurance-ladder.ts';
+
+export interface AssuranceLookup {
+  ladder: AssuranceLadder;
+  levelOf(accountId: string): Promise<{ index: number }>;
+}
+
+export const VERIFY_PROMPT = 'verify';
+
+interface AcrRequest { essential?: unknown; value?: unknown; values?: unknown }
+
+function essentialAcr(claimsParam: unknown): AcrRequest | undefined {
+  if (typeof claimsParam !== 'string') return undefined;
+  try {
+    // The provider has already refused a claims parameter that is not valid JSON.
+    const acr = (JSON.parse(claimsParam) as { id_token?: { acr?: AcrRequest | null } }).id_token?.acr;
+    return acr && acr.essential === true ? acr : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The minimum level index the request states (0 when none). An essential acr naming no level
+ * of ours cannot be honoured: unmet_authentication_requirements, never a token without it.
+ */
+export function requiredLevel(ladder: AssuranceLadder, params: Record<string, unknown>): number {
+  const lowestKnown = (values: unknown[]) => {
+    const known = values.map((v) => indexOfAcr(ladder, v)).filter((i): i is number => i !== undefined);
+    return known.length ? Math.min(...known) : undefined;
+  };
+  const minimums: number[] = [];
+  if (typeof params.acr_values === 'string') {
+    const m = lowestKnown(params.acr_values.split(' ').filter(Boolean));
+    if (m !== undefined) minimums.push(m);
+  }
+  const essential = essentialAcr(params.claims);
+  if (essential) {
+    const values = Array.isArray(essential.values) ? essential.values : essential.value !== undefined ? [essential.value] : [];
+    if (values.length) {
+      const m = lowestKnown(values);
+      if (m === undefined) throw new errors.UnmetAuthenticationRequirements('none of the essential acr values is supported');
+      minimums.push(m);
+    }
+  }
+  return minimums.length ? Math.max(...minimums) : 0;
+}
+
+/** oidc-provider's default policy with the `verify` prompt after login, before consent. */
+export function assurancePolicy(lookup: AssuranceLookup): interactionPolicy.Prompt[] {
+  const { Check, Prompt, base } = interactionPolicy;
+  const policy = base();
+  // The stock acr checks demand an exact match and re-run the login form; ours treats levels as
+  // an ordered ladder and runs verification instead.
+  const login = policy.get('login')!;
+  login.checks.remove('essential_acrs');
+  login.checks.remove('essential_acr');
+
+  const params = (ctx: KoaContextWithOIDC) => ctx.oidc.params as Record<string, unknown>;
+  const verify = new Prompt(
+    { name: VERIFY_PROMPT, requestable: false },
+    new Check(
+      'assurance_level',
+      'the identity assurance level of the account is below the requested minimum',
+      async (ctx) => {
+        const { session } = ctx.oidc;
+        if (!session?.accountId) return Check.NO_NEED_TO_PROMPT; // login comes first
+        const required = requiredLevel(lookup.ladder, params(ctx));
+        const { index } = await lookup.levelOf(session.accountId);
+        if (index < required) return Check.REQUEST_PROMPT;
+        // Up or down (new evidence, expired evidence), the session says what is held now.
+        const acr = lookup.ladder.levels[index]!.acr;
+        if (session.acr !== acr) session.acr = acr;
+        return Check.NO_NEED_TO_PROMPT;
+      },
+      (ctx) => ({ requiredLevel: lookup.ladder.levels[requiredLevel(lookup.ladder, params(ctx))]!.id }),
+    ),
+  );
+  policy.add(verify, policy.findIndex((p) => p.name === 'login') + 1);
+  return policy;
+}

@@ -1,0 +1,136 @@
+/**
+ * Runs verification checks for a person through the channel registry: builds the authority
+ * request from the account's own data (a person cannot get someone else's name checked as
+ * theirs), applies the paid-check rate limits, and returns the outcome with the level now held.
+ * Evidence is written by the registry for every attempt before anything else happens, so a
+ * failure later (the next check, the page, the network) never loses a check already passed.
+ */
+import { parseBankCardNumber } from '../identity/bank-card.ts';
+import type { Person } from '../identity/persons.ts';
+import { parsePhone } from '../identity/phone.ts';
+import { AppError } from '../errors.ts';
+import type { AssuranceService, AssuranceStatus } from './assurance.ts';
+import type { SelfServiceKind } from './assurance-ladder.ts';
+import type { ChannelKind, ChannelRequests, DocumentType } from './channel.ts';
+import type { ChannelRegistry } from './channel-registry.ts';
+import type { PaidCheckLimiter } from './paid-check-limits.ts';
+
+/** What the person supplies for each self-service check; the rest comes from the account. */
+export type PersonCheck =
+  | { kind: 'population' }
+  | { kind: 'social_security' }
+  | { kind: 'face'; /** base64 selfie */ image: string }
+  | { kind: 'bank_card'; cardNumber: string; mobile?: string | undefined }
+  | { kind: 'carrier'; mobile?: string | undefined };
+
+export interface CheckContext {
+  ip?: string | undefined;
+  /** Who started the check: the person themself unless an operator or admin did. */
+  actor?: string | undefined;
+}
+
+export interface CheckOutcome {
+  kind: ChannelKind;
+  result: 'match' | 'mismatch';
+  /** The authority's reason for a mismatch (not_found, inconsistent, face_mismatch…). */
+  reason: string | null;
+  evidenceId: string;
+  channelId: string;
+  /** The level held after this check. */
+  status: AssuranceStatus;
+}
+
+export interface CounterAttestation { operatorId: string; officeId: string; documentType: DocumentType }
+
+export interface VerificationServiceDeps {
+  person(id: string): Promise<Person | undefined>;
+  registry: ChannelRegistry;
+  /** Loads the stored channels before the first check. */
+  ready(): Promise<void>;
+  assurance: AssuranceService;
+  limiter: PaidCheckLimiter;
+  /** Keyed hash used for the per-ID-number rate limit. */
+  idNumberIndex(idNumber: string): string;
+}
+
+/** 2 MiB of image is plenty for a selfie and keeps the authority request under its limit. */
+export const MAX_SELFIE_BYTES = 2 * 1024 * 1024;
+
+export class VerificationService {
+  constructor(private readonly deps: VerificationServiceDeps) {}
+
+  get assurance(): AssuranceService { return this.deps.assurance; }
+
+  levelOf(personId: string): Promise<AssuranceStatus> {
+    return this.deps.assurance.levelOf(personId);
+  }
+
+  /** One self-service check of the person's own identity. */
+  async checkPerson(personId: string, check: PersonCheck, ctx: CheckContext = {}): Promise<CheckOutcome> {
+    const person = await this.#activePerson(personId);
+    const request = buildRequest(person, check);
+    await this.deps.limiter.admit({ personId, ip: ctx.ip, idNumberIndex: this.deps.idNumberIndex(person.idNumber) });
+    return this.#run(person, check.kind, request, ctx);
+  }
+
+  /**
+   * An operator's attestation of an in-person check at a service counter (窗口核验). Not rate
+   * limited per person: operators are authenticated staff, and the attestation is theirs.
+   */
+  async attestAtCounter(personId: string, attestation: CounterAttestation, ctx: CheckContext = {}): Promise<CheckOutcome> {
+    const person = await this.#activePerson(personId);
+    const request: ChannelRequests['counter'] = { ...attestation, name: person.name, idNumber: person.idNumber };
+    return this.#run(person, 'counter', request, { ...ctx, actor: ctx.actor ?? `operator:${attestation.operatorId}` });
+  }
+
+  async #run<K extends ChannelKind>(person: Person, kind: K, request: ChannelRequests[K], ctx: CheckContext): Promise<CheckOutcome> {
+    await this.deps.ready();
+    const out = await this.deps.registry.verify(kind, request, { subjectPersonId: person.id, actor: ctx.actor ?? person.id });
+    return {
+      kind,
+      result: out.response.result,
+      reason: out.response.reason ?? null,
+      evidenceId: out.evidence.id,
+      channelId: out.channelId,
+      status: await this.deps.assurance.levelOf(person.id),
+    };
+  }
+
+  async #activePerson(personId: string): Promise<Person> {
+    const person = await this.deps.person(personId);
+    if (!person || person.status !== 'active') throw new AppError('not_found', 'verification.person_not_found', 'no such active account');
+    return person;
+  }
+}
+
+function buildRequest(person: Person, check: PersonCheck): ChannelRequests[SelfServiceKind] {
+  const who = { name: person.name, idNumber: person.idNumber };
+  const mobile = (given: string | undefined) => {
+    if (!given) return person.phone;
+    const phone = parsePhone(given);
+    if (!phone.ok) throw new AppError('invalid_input', 'phone.invalid', 'invalid mobile number');
+    return phone.value;
+  };
+  switch (check.kind) {
+    case 'population':
+    case 'social_security':
+      return who;
+    case 'carrier':
+      return { ...who, mobile: mobile(check.mobile) };
+    case 'bank_card': {
+      const card = parseBankCardNumber(check.cardNumber ?? '');
+      if (!card.ok) throw new AppError('invalid_input', 'bank_card.invalid', 'invalid bank card number');
+      return { ...who, cardNumber: card.value, mobile: mobile(check.mobile) };
+    }
+    case 'face': {
+      const image = (check.image ?? '').replace(/\s+/g, '');
+      const bytes = Buffer.byteLength(image, 'base64');
+      if (!image || !/^[A-Za-z0-9+/]+=*$/.test(image) || bytes > MAX_SELFIE_BYTES) {
+        throw new AppError('invalid_input', 'verification.image_invalid', 'the selfie is missing, unreadable or too large');
+      }
+      return { ...who, image };
+    }
+    default:
+      throw new AppError('invalid_input', 'verification.kind_not_self_service', 'this check cannot be run by the person alone');
+  }
+}
