@@ -35,6 +35,7 @@ export async function up(knex: Knex): Promise<void> {
     t.uuid('enterprise_id').notNullable().references('enterprises.id').onDelete('CASCADE');
     t.uuid('granted_by').notNullable().references('persons.id');
     t.text('agent_name_enc').notNullable();
+    t.text('agent_id_number_enc').notNullable(); // kept so a key rotation can re-index it
     t.text('agent_id_number_bidx').notNullable().index();
     t.uuid('agent_person_id').references('persons.id');
     t.boolean('all_platforms').notNullable();

@@ -16,10 +16,12 @@ import { createLogger, type Logger } from './logger.ts';
 import { createVerification, type VerificationModule } from './container-verification.ts';
 import { findAccountWith } from './oidc/account.ts';
 import { adapterFactory } from './oidc/adapter.ts';
+import { ClientMetadataCache } from './oidc/client-cache.ts';
 import { ClientRegistry } from './oidc/client-registry.ts';
 import { buildProvider } from './oidc/provider.ts';
 import { ProviderHolder } from './oidc/provider-holder.ts';
 import { AuditStore } from './store/audit.ts';
+import { ChangeFeed } from './store/change-feed.ts';
 import { ClientStore } from './store/clients.ts';
 import { openDatabase, type Database } from './store/db.ts';
 import { OidcModelStore } from './store/oidc-models.ts';
@@ -69,11 +71,16 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const actingRoles = new ActingRoles(enterpriseStore, delegationStore);
   const login = new PasswordLogin(persons, hasher, limits, (id, hash) => persons.setPassword(id, hash), config.loginLimits);
   const clients = new ClientRegistry(new ClientStore(db.knex), crypto);
+  // Client metadata is cached per process while PostgreSQL's change notices arrive
+  // (client-cache.ts); the embedded database serves a single process and is read through.
+  const changes = db.kind === 'postgres' ? new ChangeFeed(db.knex, (err) => logger.warn({ err }, 'change feed unavailable; client cache bypassed')) : undefined;
+  const clientCache = new ClientMetadataCache(clients, changes);
+  clients.onChange = (clientId) => clientCache.invalidate(clientId);
   const audit = new Audit(new AuditStore(db.knex), logger);
   const verification = createVerification({ config, knex: db.knex, crypto, persons, limits, audit, logger });
 
   await ensureSigningKeys(config.keysDir);
-  const adapter = adapterFactory(models, clients);
+  const adapter = adapterFactory(models, clientCache);
   const findAccount = findAccountWith(persons, verification.assurance, actingRoles);
   const provider = new ProviderHolder(config.keysDir, keyRetentionSeconds(config),
     (jwks) => buildProvider({ config, jwks, adapter, findAccount, assurance: verification.assurance, actingRoles }), logger);
@@ -87,6 +94,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
     async close() {
       provider.stop();
       verification.close();
+      await changes?.close();
       if (!opts.database) await db.close();
     },
   };

@@ -5,6 +5,7 @@ import { createLogger } from '../logger.ts';
 import { channelCommand } from './channel-command.ts';
 import { clientCommand } from './client-command.ts';
 import { enterpriseCommand } from './enterprise-command.ts';
+import { reencryptCommand } from './reencrypt-command.ts';
 import { keysCommand } from './keys-command.ts';
 import { personCommand } from './person-command.ts';
 import { UsageError, type CommandIO } from './io.ts';
@@ -18,6 +19,7 @@ export const USAGE = `usage: npm run cli -- <command>
   person add --name N --id-number X --phone P --password-stdin
   enterprise claims [--credit-code C] | confirm <claim-id> --ref R | reject <claim-id> --ref R
   keys list | rotate [--alg ES256|RS256]
+  reencrypt                       re-seal every encrypted field under FIELD_ENCRYPTION_KEY (after a key rotation)
   channel list | show <id> | health [--window-hours N] | enable <id> | disable <id> | remove <id>
   channel add --id I --kind K --name N --base-url U --app-id A --secret-stdin [channel options]
   channel update <id> [channel options] [--secret-stdin]
@@ -62,6 +64,7 @@ export async function runCli(argv: string[], io: CommandIO, env: Record<string, 
     person: personCommand,
     channel: channelCommand,
     enterprise: enterpriseCommand,
+    reencrypt: reencryptCommand,
     keys: (args, cio, c) => keysCommand(args, cio, c.config.keysDir, keyRetentionSeconds(c.config)),
   };
   const handler = handlers[command];

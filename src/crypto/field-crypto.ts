@@ -27,6 +27,7 @@ export class FieldCrypto {
   }
 
   get currentKeyId(): string { return this.#keys[0]!.id; }
+  get keyCount(): number { return this.#keys.length; }
 
   /** `context` binds the ciphertext to its column so values cannot be swapped between fields. */
   encrypt(plain: string, context: string): string {
@@ -53,6 +54,11 @@ export class FieldCrypto {
   /** True when the value was sealed under a key other than the current one (needs re-encryption). */
   isStale(sealed: string): boolean {
     return sealed.split('.')[1] !== this.currentKeyId;
+  }
+
+  /** Blind indexes under every configured key, current first (lookups during a key rotation). */
+  blindIndexes(value: string, context: string): string[] {
+    return this.#keys.map((_, i) => this.blindIndex(value, context, i));
   }
 
   /** Blind index under the current key (or a retired one, for re-indexing after rotation). */

@@ -14,6 +14,7 @@ import type { PersonService } from './persons.ts';
 
 const MAX_VALIDITY_DAYS = 3 * 366;
 const NAME_CTX = 'delegation.agent_name';
+const ID_CTX = 'delegation.agent_id_number';
 
 export interface GrantInput {
   agentName: string;
@@ -65,6 +66,7 @@ export class DelegationService {
     await this.store.insert({
       id: delegationId, enterprise_id: enterpriseId, granted_by: repId,
       agent_name_enc: this.crypto.encrypt(name.value, NAME_CTX), agent_id_number_bidx: bidx,
+      agent_id_number_enc: this.crypto.encrypt(id.value.number, ID_CTX),
       all_platforms: input.allPlatforms, platforms, expires_at: expires,
     });
     return delegationId;
@@ -74,7 +76,7 @@ export class DelegationService {
   async accept(personId: string, delegationId: string, now = new Date()): Promise<void> {
     const d = await this.require(delegationId);
     const person = await this.persons.get(personId);
-    const addressedToMe = person && d.agent_id_number_bidx === this.persons.idNumberIndex(person.idNumber)
+    const addressedToMe = person && this.persons.idNumberIndexes(person.idNumber).includes(d.agent_id_number_bidx)
       && this.crypto.decrypt(d.agent_name_enc, NAME_CTX) === person.name;
     if (!addressedToMe) throw new AppError('forbidden', 'delegation.not_addressed');
     if (d.expires_at <= now) throw new AppError('conflict', 'delegation.expired');
@@ -86,7 +88,7 @@ export class DelegationService {
   async decline(personId: string, delegationId: string): Promise<void> {
     const d = await this.require(delegationId);
     const person = await this.persons.get(personId);
-    if (!person || d.agent_id_number_bidx !== this.persons.idNumberIndex(person.idNumber)) throw new AppError('forbidden', 'delegation.not_addressed');
+    if (!person || !this.persons.idNumberIndexes(person.idNumber).includes(d.agent_id_number_bidx)) throw new AppError('forbidden', 'delegation.not_addressed');
     if (!(await this.store.transition(delegationId, ['offered'], 'declined', { ended_at: new Date() }))) throw new AppError('conflict', 'delegation.not_offered');
   }
 
@@ -123,7 +125,25 @@ export class DelegationService {
   async forAgent(personId: string): Promise<DelegationView[]> {
     const person = await this.persons.get(personId);
     if (!person) return [];
-    return (await this.store.forAgent(personId, [this.persons.idNumberIndex(person.idNumber)])).map((d) => this.view(d));
+    return (await this.store.forAgent(personId, this.persons.idNumberIndexes(person.idNumber))).map((d) => this.view(d));
+  }
+
+  /** Re-encrypts and re-indexes delegations sealed under a retired key. */
+  async resealStale(batch = 500): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rows = await this.store.staleBatch(this.crypto.currentKeyId, batch);
+      if (rows.length === 0) return total;
+      for (const d of rows) {
+        const idNumber = this.crypto.decrypt(d.agent_id_number_enc, ID_CTX);
+        await this.store.reseal(d.id, {
+          agent_name_enc: this.crypto.encrypt(this.crypto.decrypt(d.agent_name_enc, NAME_CTX), NAME_CTX),
+          agent_id_number_enc: this.crypto.encrypt(idNumber, ID_CTX),
+          agent_id_number_bidx: this.persons.idNumberIndex(idNumber),
+        });
+      }
+      total += rows.length;
+    }
   }
 
   private async require(id: string): Promise<DelegationRow> {

@@ -60,6 +60,10 @@ export class PersonService {
     if (!values) return { ok: false, errors };
     const id = randomUUID();
     const hash = await this.hasher.hash(values.password);
+    // During a field-key rotation, rows not yet re-indexed carry the retired key's index.
+    if (this.crypto.keyCount > 1 && (await this.store.findByIdNumberIndex(this.idNumberIndexes(values.idNumber)) || await this.store.findByPhoneIndex(this.crypto.blindIndexes(values.phone, CTX.phone)))) {
+      return { ok: true, created: false, personId: undefined };
+    }
     const outcome = await this.store.insertWithPassword({
       id,
       name_enc: this.crypto.encrypt(values.name, CTX.name),
@@ -72,14 +76,16 @@ export class PersonService {
   }
 
   idNumberIndex(normalised: string): string { return this.crypto.blindIndex(normalised, CTX.idNumber); }
+  /** The index under every configured key: what a lookup must try while a rotation is under way. */
+  idNumberIndexes(normalised: string): string[] { return this.crypto.blindIndexes(normalised, CTX.idNumber); }
   phoneIndex(normalised: string): string { return this.crypto.blindIndex(normalised, CTX.phone); }
 
   /** Finds the account for a login identifier: an ID number or a mobile number. */
   async findByIdentifier(identifier: string): Promise<PersonRow | undefined> {
     const id = parseIdNumber(identifier);
-    if (id.ok) return this.store.findByIdNumberIndex(this.idNumberIndex(id.value.number));
+    if (id.ok) return this.store.findByIdNumberIndex(this.idNumberIndexes(id.value.number));
     const phone = parsePhone(identifier);
-    if (phone.ok) return this.store.findByPhoneIndex(this.phoneIndex(phone.value));
+    if (phone.ok) return this.store.findByPhoneIndex(this.crypto.blindIndexes(phone.value, CTX.phone));
     return undefined;
   }
 
@@ -89,6 +95,26 @@ export class PersonService {
 
   async setPassword(personId: string, hash: string): Promise<void> {
     await this.store.setPasswordHash(personId, hash);
+  }
+
+  /** Re-encrypts and re-indexes persons sealed under a retired key. Returns how many. */
+  async resealStale(batch = 500): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rows = await this.store.staleBatch(this.crypto.currentKeyId, batch);
+      if (rows.length === 0) return total;
+      for (const row of rows) {
+        const p = this.decrypt(row);
+        await this.store.reseal(row.id, {
+          name_enc: this.crypto.encrypt(p.name, CTX.name),
+          id_number_enc: this.crypto.encrypt(p.idNumber, CTX.idNumber),
+          id_number_bidx: this.idNumberIndex(p.idNumber),
+          phone_enc: this.crypto.encrypt(p.phone, CTX.phone),
+          phone_bidx: this.phoneIndex(p.phone),
+        });
+      }
+      total += rows.length;
+    }
   }
 
   async get(id: string): Promise<Person | undefined> {

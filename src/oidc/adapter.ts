@@ -4,7 +4,7 @@
  */
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { OidcModelStore } from '../store/oidc-models.ts';
-import type { ClientRegistry } from './client-registry.ts';
+import type { ClientSource } from './client-cache.ts';
 
 class ModelAdapter implements Adapter {
   constructor(private readonly model: string, private readonly store: OidcModelStore) {}
@@ -22,7 +22,7 @@ class ModelAdapter implements Adapter {
 
 /** Clients are managed by operators (CLI / admin API), never written by the provider. */
 class ClientAdapter implements Adapter {
-  constructor(private readonly registry: ClientRegistry) {}
+  constructor(private readonly registry: ClientSource) {}
 
   async find(id: string) { return (await this.registry.providerMetadata(id)) as AdapterPayload | undefined; }
   async upsert() { throw new Error('clients are managed through the client registry'); }
@@ -33,7 +33,7 @@ class ClientAdapter implements Adapter {
   async revokeByGrantId() {}
 }
 
-export function adapterFactory(store: OidcModelStore, clients: ClientRegistry) {
+export function adapterFactory(store: OidcModelStore, clients: ClientSource) {
   return class {
     constructor(name: string) {
       return name === 'Client' ? new ClientAdapter(clients) : new ModelAdapter(name, store);

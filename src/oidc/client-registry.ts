@@ -28,6 +28,8 @@ export const generateClientSecret = () => randomBytes(32).toString('base64url');
 export class ClientRegistry {
   /** Set by the container once the provider exists: oidc-provider's own metadata validation. */
   validator: ((metadata: ClientMetadata) => Promise<void>) | undefined;
+  /** Told after each change, so this process's metadata cache drops the entry at once. */
+  onChange: ((clientId: string) => void) | undefined;
 
   constructor(private readonly store: ClientStore, private readonly crypto: FieldCrypto) {}
 
@@ -83,11 +85,13 @@ export class ClientRegistry {
     else if (opts.rotateSecret || !secret) secret = generated = generateClientSecret();
     await this.validate({ ...metadata, client_id: clientId, ...(secret ? { client_secret: secret } : {}) });
     await this.store.update(clientId, secret ? this.crypto.encrypt(secret, CTX) : null, metadata);
+    this.onChange?.(clientId);
     return generated ? { generatedSecret: generated } : {};
   }
 
   async remove(clientId: string): Promise<void> {
     if (!(await this.store.remove(clientId))) throw new AppError('not_found', 'client.not_found', `no client ${clientId}`);
+    this.onChange?.(clientId);
   }
 
   async list(): Promise<ClientView[]> {
@@ -107,6 +111,13 @@ export class ClientRegistry {
       client_id: row.client_id,
       ...(row.secret_enc ? { client_secret: this.crypto.decrypt(row.secret_enc, CTX) } : {}),
     };
+  }
+
+  /** Re-encrypts client secrets sealed under a retired field key. */
+  async resealStale(): Promise<number> {
+    const rows = await this.store.staleSecrets(this.crypto.currentKeyId);
+    for (const r of rows) await this.store.setSecret(r.client_id, this.crypto.encrypt(this.crypto.decrypt(r.secret_enc!, CTX), CTX));
+    return rows.length;
   }
 
   private async requireRow(clientId: string): Promise<ClientRow> {

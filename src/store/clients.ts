@@ -34,6 +34,14 @@ export class ClientStore {
     return n === 1;
   }
 
+  staleSecrets(keyId: string): Promise<Array<Pick<ClientRow, 'client_id' | 'secret_enc'>>> {
+    return this.knex('clients').whereNotNull('secret_enc').whereNot('secret_enc', 'like', `v1.${keyId}.%`).select('client_id', 'secret_enc');
+  }
+
+  async setSecret(clientId: string, secretEnc: string): Promise<void> {
+    await this.knex('clients').where({ client_id: clientId }).update({ secret_enc: secretEnc });
+  }
+
   async remove(clientId: string): Promise<boolean> {
     return (await this.knex('clients').where({ client_id: clientId }).delete()) === 1;
   }

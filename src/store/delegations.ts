@@ -8,6 +8,7 @@ export interface DelegationRow {
   enterprise_id: string;
   granted_by: string;
   agent_name_enc: string;
+  agent_id_number_enc: string;
   agent_id_number_bidx: string;
   agent_person_id: string | null;
   all_platforms: boolean;
@@ -62,6 +63,15 @@ export class DelegationStore {
   }
 
   /** Suspends every live delegation of an enterprise (its representative changed). */
+  staleBatch(keyId: string, limit: number): Promise<DelegationRow[]> {
+    const prefix = `v1.${keyId}.%`;
+    return this.knex('delegations').whereNot('agent_name_enc', 'like', prefix).orWhereNot('agent_id_number_enc', 'like', prefix).orderBy('id').limit(limit);
+  }
+
+  async reseal(id: string, fields: Pick<DelegationRow, 'agent_name_enc' | 'agent_id_number_enc' | 'agent_id_number_bidx'>): Promise<void> {
+    await this.knex('delegations').where({ id }).update(fields);
+  }
+
   async suspendAll(enterpriseId: string): Promise<string[]> {
     const rows = await this.knex('delegations').where({ enterprise_id: enterpriseId }).whereIn('status', ['offered', 'active'])
       .update({ status: 'suspended', updated_at: this.knex.fn.now() }).returning('id');

@@ -1,50 +1,71 @@
-/** SQL for oidc-provider's models, all in the one `oidc_models` table. */
+/**
+ * SQL for oidc-provider's models, all in the one `oidc_models` table. The adapter's calls run on
+ * every token request, so they are prepared statements (statements.ts); expiry is computed from
+ * the database's clock, the same clock the queries compare it with.
+ */
 import type { Knex } from 'knex';
+import { Statements } from './statements.ts';
 
 export type Payload = Record<string, unknown>;
 
+const LIVE = '(expires_at IS NULL OR expires_at > now())';
+// `consumed` is what oidc-provider expects: epoch seconds of the first use.
+const SELECT = 'SELECT payload, floor(extract(epoch FROM consumed_at))::int AS consumed FROM oidc_models';
+
+const SQL = {
+  upsert: `INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, expires_at)
+    VALUES ($1, $2, $3::jsonb, $4, $5, $6, CASE WHEN $7::int > 0 THEN now() + make_interval(secs => $7::int) END)
+    ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id,
+      uid = EXCLUDED.uid, user_code = EXCLUDED.user_code, expires_at = EXCLUDED.expires_at`,
+  find: `${SELECT} WHERE model = $1 AND id = $2 AND ${LIVE}`,
+  findByUid: `${SELECT} WHERE model = $1 AND uid = $2 AND ${LIVE} LIMIT 1`,
+  findByUserCode: `${SELECT} WHERE model = $1 AND user_code = $2 AND ${LIVE} LIMIT 1`,
+  consume: 'UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id = $2',
+  destroy: 'DELETE FROM oidc_models WHERE model = $1 AND id = $2',
+  revokeByGrantId: 'DELETE FROM oidc_models WHERE grant_id = $1',
+} as const;
+
+type Row = { payload: Payload; consumed: number | null };
+
 export class OidcModelStore {
-  constructor(private readonly knex: Knex) {}
+  readonly #sql: Statements;
+
+  constructor(private readonly knex: Knex) {
+    this.#sql = new Statements(knex);
+  }
 
   async upsert(model: string, id: string, payload: Payload, expiresInSeconds: number | undefined): Promise<void> {
-    const row = {
+    await this.#sql.run('oidc_upsert', SQL.upsert, [
       model,
       id,
-      payload: JSON.stringify(payload),
-      grant_id: (payload.grantId as string | undefined) ?? null,
-      uid: (payload.uid as string | undefined) ?? null,
-      user_code: (payload.userCode as string | undefined) ?? null,
-      expires_at: expiresInSeconds ? new Date(Date.now() + expiresInSeconds * 1000) : null,
-    };
-    await this.knex('oidc_models').insert(row).onConflict(['model', 'id']).merge(['payload', 'grant_id', 'uid', 'user_code', 'expires_at']);
+      JSON.stringify(payload),
+      (payload.grantId as string | undefined) ?? null,
+      (payload.uid as string | undefined) ?? null,
+      (payload.userCode as string | undefined) ?? null,
+      expiresInSeconds ? Math.ceil(expiresInSeconds) : null,
+    ]);
   }
 
-  private live(model: string) {
-    return this.knex('oidc_models')
-      .where({ model })
-      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', this.knex.fn.now()))
-      .first('payload', 'consumed_at');
-  }
-
-  private static toPayload(row: { payload: Payload; consumed_at: Date | null } | undefined): Payload | undefined {
+  private async one(name: 'find' | 'findByUid' | 'findByUserCode', model: string, key: string): Promise<Payload | undefined> {
+    const row = (await this.#sql.run<Row>(`oidc_${name}`, SQL[name], [model, key])).rows[0];
     if (!row) return undefined;
-    return row.consumed_at ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : row.payload;
+    return row.consumed === null ? row.payload : { ...row.payload, consumed: row.consumed };
   }
 
-  async find(model: string, id: string) { return OidcModelStore.toPayload(await this.live(model).where({ id })); }
-  async findByUid(model: string, uid: string) { return OidcModelStore.toPayload(await this.live(model).where({ uid })); }
-  async findByUserCode(model: string, userCode: string) { return OidcModelStore.toPayload(await this.live(model).where({ user_code: userCode })); }
+  find(model: string, id: string) { return this.one('find', model, id); }
+  findByUid(model: string, uid: string) { return this.one('findByUid', model, uid); }
+  findByUserCode(model: string, userCode: string) { return this.one('findByUserCode', model, userCode); }
 
   async consume(model: string, id: string): Promise<void> {
-    await this.knex('oidc_models').where({ model, id }).update({ consumed_at: this.knex.fn.now() });
+    await this.#sql.run('oidc_consume', SQL.consume, [model, id]);
   }
 
   async destroy(model: string, id: string): Promise<void> {
-    await this.knex('oidc_models').where({ model, id }).delete();
+    await this.#sql.run('oidc_destroy', SQL.destroy, [model, id]);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.knex('oidc_models').where({ grant_id: grantId }).delete();
+    await this.#sql.run('oidc_revoke_grant', SQL.revokeByGrantId, [grantId]);
   }
 
   /** Removes everything issued to a client that is being deregistered. */

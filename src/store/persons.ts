@@ -22,12 +22,25 @@ export class PersonStore {
     return this.knex('persons').where({ id }).first();
   }
 
-  findByIdNumberIndex(bidx: string): Promise<PersonRow | undefined> {
-    return this.knex('persons').where({ id_number_bidx: bidx }).first();
+  /** Several indexes: the same value under the current and the retired keys (rotation). */
+  findByIdNumberIndex(bidx: string[]): Promise<PersonRow | undefined> {
+    return this.knex('persons').whereIn('id_number_bidx', bidx).first();
   }
 
-  findByPhoneIndex(bidx: string): Promise<PersonRow | undefined> {
-    return this.knex('persons').where({ phone_bidx: bidx }).first();
+  findByPhoneIndex(bidx: string[]): Promise<PersonRow | undefined> {
+    return this.knex('persons').whereIn('phone_bidx', bidx).first();
+  }
+
+  /** Rows with any field not yet sealed under `keyId` (key rotation), a batch at a time. */
+  staleBatch(keyId: string, limit: number): Promise<PersonRow[]> {
+    const prefix = `v1.${keyId}.%`;
+    return this.knex('persons')
+      .whereNot('name_enc', 'like', prefix).orWhereNot('id_number_enc', 'like', prefix).orWhereNot('phone_enc', 'like', prefix)
+      .orderBy('id').limit(limit);
+  }
+
+  async reseal(id: string, fields: Pick<PersonRow, 'name_enc' | 'id_number_enc' | 'id_number_bidx' | 'phone_enc' | 'phone_bidx'>): Promise<void> {
+    await this.knex('persons').where({ id }).update({ ...fields, updated_at: this.knex.fn.now() });
   }
 
   /**

@@ -20,3 +20,10 @@ export function formWith(page: Page, action: string, marker: string): string {
   if (!form) throw new Error(`no form ${action} with ${marker}`);
   return form[2]!;
 }
+
+/** The HTML of one section of the console home page (profile, assurance, consents, sessions, password). */
+export function section(page: Page, id: string): string {
+  const m = new RegExp(`<section[^>]*id="${id}"[^>]*>([\\s\\S]*?)</section>`).exec(page.html);
+  if (!m) throw new Error(`no section ${id} on ${page.url}`);
+  return m[1]!;
+}

@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserAgent } from '../helpers/browser.ts';
-import { consoleLogin } from '../helpers/account.ts';
+import { UserAgent, type Page } from '../helpers/browser.ts';
+import { consoleLogin, section } from '../helpers/account.ts';
 import { person } from '../helpers/identities.ts';
 import { loginThrough, registerPlatform, type Platform } from '../helpers/platform.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -26,21 +26,23 @@ describe('withdrawing consent from the account page', () => {
     const tokens = await platform.finish(await loginThrough(ua, start.url, citizen.idNumber, citizen.password), start);
     const refreshed = await oidc.refreshTokenGrant(platform.config, tokens.refresh_token!);
     const startOther = await other.authorize({ scope: 'openid phone' });
-    const otherTokens = await other.finish(await loginThrough(ua, startOther.url, citizen.idNumber, citizen.password), startOther);
+    const otherConsent = await ua.page(startOther.url); // already logged in: consent only
+    const otherTokens = await other.finish((await ua.submit(otherConsent, '/confirm') as { redirect: string }).redirect, startOther);
 
     // Same browser: the console opens without a password (single sign-on).
     const home = await consoleLogin(ua, citizen.idNumber, citizen.password);
-    expect(home.html).toContain('社保服务平台');
-    expect(home.html).toContain('公积金平台');
-    expect(home.html).toContain('在您离开后保持访问'); // offline_access, in words
-    expect(home.html).not.toContain('一号 · 个人中心'); // the console's own grant is not a consent
+    const consents = section(home, 'consents');
+    expect(consents).toContain('社保服务平台');
+    expect(consents).toContain('公积金平台');
+    expect(consents).toContain('在您离开后保持访问'); // offline_access, in words
+    expect(consents).not.toContain('一号 · 个人中心'); // the console's own grant is not a consent
 
     const after = await ua.submit(home, '/account/consents/withdraw', { client: platform.clientId });
     expect('url' in after && after.url).toContain('/account?notice=account.consent_withdrawn');
-    const page = after as { html: string };
+    const page = after as Page;
     expect(page.html).toContain('已撤销授权');
-    expect(page.html).not.toContain('社保服务平台');
-    expect(page.html).toContain('公积金平台'); // the other platform keeps its consent
+    expect(section(page, 'consents')).not.toContain('社保服务平台');
+    expect(section(page, 'consents')).toContain('公积金平台'); // the other platform keeps its consent
 
     // Its tokens stopped working at once.
     await expect(oidc.refreshTokenGrant(platform.config, refreshed.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
@@ -67,12 +69,14 @@ describe('withdrawing consent from the account page', () => {
     const start = await other.authorize();
     await other.finish(await loginThrough(ua, start.url, stranger.idNumber, stranger.password), start);
 
-    // The citizen (another browser) tries to withdraw the stranger's consent to `other`... which
-    // only touches the citizen's own grants; and a platform without consent is "not found".
+    // A platform the citizen never authorised is "not found".
     const mine = new UserAgent(server.issuer);
     const home = await consoleLogin(mine, citizen.idNumber, citizen.password);
-    const none = await mine.submit(home, '/account/consents/withdraw', { client: platform.clientId });
+    const never = await registerPlatform(server.container, server.issuer, { client_name: '从未授权的平台' });
+    const none = await mine.submit(home, '/account/consents/withdraw', { client: never.clientId });
     expect('status' in none && none.status).toBe(404);
+    // Withdrawing the citizen's consent to `other` leaves the stranger's consent to it alone.
+    await mine.submit(home, '/account/consents/withdraw', { client: other.clientId });
     const silent = await other.authorize({ prompt: 'none' });
     expect(new URL(await ua.redirect(silent.url)).searchParams.get('code')).toBeTruthy(); // stranger unaffected
   });
