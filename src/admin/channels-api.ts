@@ -48,7 +48,16 @@ export function channelsApiRouter(deps: ChannelsApiDeps): Router {
     await next();
   });
   // Authenticate before reading any body; a JSON body only, small.
-  const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' });
+  const json = bodyParser({
+    enableTypes: ['json'],
+    jsonLimit: '64kb',
+    encoding: 'utf-8',
+    onError(err) {
+      // Size limits keep their own status (413); anything else is JSON that does not parse.
+      if ((err as { expose?: boolean }).expose) throw err;
+      throw new AppError('invalid_input', 'admin.invalid_json', 'the request body is not valid JSON');
+    },
+  });
 
   router.get('/', read, async (ctx) => {
     ctx.body = { channels: await deps.channels.list() };
