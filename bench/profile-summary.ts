@@ -10,6 +10,8 @@ interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[] }
 
 const files = process.argv.slice(2).flatMap((p) => (statSync(p).isDirectory() ? readdirSync(p).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(p, f)) : [p]));
 const byArea = new Map<string, number>();
+/** Inclusive time of Yihao's own functions (src/), counted once per stack. */
+const inclusive = new Map<string, number>();
 const byFn = new Map<string, number>();
 let total = 0;
 
@@ -25,6 +27,8 @@ function area(url: string, fn: string): string {
 for (const file of files) {
   const prof = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const nodes = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   // Self time per node from samples × time deltas (microseconds).
   prof.samples.forEach((id, i) => {
     const n = nodes.get(id)!;
@@ -35,9 +39,19 @@ for (const file of files) {
     byArea.set(a, (byArea.get(a) ?? 0) + dt);
     const key = `${n.callFrame.functionName || '(anonymous)'} ${a}:${n.callFrame.lineNumber + 1}`;
     byFn.set(key, (byFn.get(key) ?? 0) + dt);
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const f = nodes.get(at)!.callFrame;
+      const m = /\/(src\/.*)$/.exec(f.url);
+      if (!m) continue;
+      const k = `${f.functionName || '(anonymous)'} ${m[1]}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      inclusive.set(k, (inclusive.get(k) ?? 0) + dt);
+    }
   });
 }
 
 const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n)
   .map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`).join('\n');
-process.stdout.write(`${files.length} profile(s), ${(total / 1e6).toFixed(1)} s busy\n\nself time by area:\n${top(byArea, 25)}\n\ntop functions:\n${top(byFn, Number(process.env.TOP ?? 40))}\n`);
+process.stdout.write(`${files.length} profile(s), ${(total / 1e6).toFixed(1)} s busy\n\nself time by area:\n${top(byArea, 25)}\n\ntop functions:\n${top(byFn, Number(process.env.TOP ?? 40))}\n\ninclusive time in src/:\n${top(inclusive, 30)}\n`);

@@ -7,34 +7,47 @@
  *   BENCH_CONNECTIONS concurrent connections / chains for token figures (default 32)
  *   BENCH_LOGIN_CONNECTIONS  concurrent logins (default 8)
  *   BENCH_ONLY        comma-separated figures to run (default all)
- *   BENCH_PROFILE=1   run Yihao's processes with --cpu-prof (profiles in bench/profiles/)
+ *   BENCH_PROFILE=1   run the servers with --cpu-prof (profiles in bench/profiles/<timestamp>/)
  *   BENCH_NO_CEILING=1  skip the bare provider (quick iterations; ratios are then empty)
+ *
+ * Each figure is measured on Yihao and then at once on the ceiling, so that both see the same
+ * machine; the CPU each spends per operation is reported as well (cpu.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import knexFactory from 'knex';
+import knexFactory, { type Knex } from 'knex';
 import { freePort, throwawayDatabase, tmpDir } from '../test/helpers/env.ts';
-import { Conn } from './lib/http.ts';
+import { processTree } from './lib/cpu.ts';
 import { prepareLogin, type PreparedLogin } from './lib/flows.ts';
-import { ROOT, runLoad, startTs, stop, treeRssMiB, waitFor } from './lib/procs.ts';
+import { Conn } from './lib/http.ts';
+import { ROOT, runLoad, startTs, stop, treeRssMiB, waitFor, type Watched } from './lib/procs.ts';
 import { figure, latestScale, table, timestamp, writeResults, type Row } from './lib/report.ts';
 import { loginJob, TOKEN_SCENARIOS, tokenJob, UNIT, type Inputs, type TokenScenario } from './lib/scenarios.ts';
 import type { Measured } from './lib/stats.ts';
-import { dumpModels, prepareTokens, seed, startYihao, yihaoEnv } from './lib/yihao.ts';
+import { dumpModels, prepareTokens, seed, startYihao, yihaoEnv, type Seeded } from './lib/yihao.ts';
 
 const env = process.env;
 const timing = { warmup: Number(env.BENCH_WARMUP ?? 5), duration: Number(env.BENCH_DURATION ?? 15) };
 const connections = Number(env.BENCH_CONNECTIONS ?? 32);
 const loginConnections = Number(env.BENCH_LOGIN_CONNECTIONS ?? 8);
 const only = new Set((env.BENCH_ONLY ?? [...TOKEN_SCENARIOS, 'password_login'].join(',')).split(',').map((s) => s.trim()));
-const profile = env.BENCH_PROFILE === '1';
 const withCeiling = env.BENCH_NO_CEILING !== '1';
 const baseUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const stamp = timestamp();
+const profileDir = env.BENCH_PROFILE === '1' ? path.join(ROOT, 'bench/profiles', stamp) : undefined;
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-const fmt = (m: Measured) => `${m.rps.toFixed(0)}/s p50 ${m.p50?.toFixed(1)} ms p99 ${m.p99?.toFixed(1)} ms${m.errors ? ` errors ${m.errors} (${m.firstError ?? 'non-2xx'})` : ''}`;
+const fmt = (m: Measured) => `${m.rps.toFixed(0)}/s p50 ${m.p50?.toFixed(1)} ms p99 ${m.p99?.toFixed(1)} ms`
+  + (m.cpu ? ` | cpu/op server ${m.cpu.serverUsPerOp.toFixed(0)} µs db ${m.cpu.dbUsPerOp.toFixed(0)} µs | other load ${m.cpu.otherCores.toFixed(2)} cores` : '')
+  + (m.errors ? ` | errors ${m.errors} (${m.firstError ?? 'non-2xx'})` : '');
+
+function profArgs(sub: string): string[] {
+  if (!profileDir) return [];
+  mkdirSync(path.join(profileDir, sub), { recursive: true });
+  return ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, sub)];
+}
 
 function argon2Ceiling(): Measured & { params: unknown } {
   const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/lib/argon2-ceiling.ts'], {
@@ -53,8 +66,84 @@ async function prepareLogins(origin: string, inputs: Inputs, n: number): Promise
   return out;
 }
 
+/** The PostgreSQL backends connected to the bench database (Yihao's pools). */
+const backendsOf = (admin: Knex, dbName: string) => async () =>
+  ((await admin.raw('SELECT pid FROM pg_stat_activity WHERE datname = ?', [dbName])).rows as Array<{ pid: number }>).map((r) => r.pid);
+
+/** The bare ceiling for one figure, in a fresh process: its memory adapter is an LRU of 1,000
+ * entries, so what one figure issues would otherwise evict the seed rows the next starts from. */
+async function ceilingRun(name: TokenScenario, bareEnv: Record<string, string>, logFd: number, inputs: Inputs): Promise<Measured> {
+  const bare = startTs('bench/lib/bare-server.ts', bareEnv, logFd, profArgs(`bare-${name}`));
+  try {
+    await waitFor(`${bareEnv.ISSUER}/.well-known/openid-configuration`);
+    await new Promise((r) => setTimeout(r, 1000)); // every worker loads its seed before listening
+    const watched: Watched = { server: () => processTree(bare.pid!), db: async () => [] };
+    return await runLoad(tokenJob(name, { origin: bareEnv.ISSUER!, connections, ...timing }, inputs), watched);
+  } finally {
+    await stop(bare);
+  }
+}
+
+async function bareSeed(dbUrl: string, seeded: Seeded, file: string): Promise<void> {
+  const knex = knexFactory({ client: 'pg', connection: dbUrl, pool: { min: 0, max: 1 } });
+  try {
+    const models = await dumpModels(knex);
+    const secrets = new Map([seeded.cc, seeded.web].map((c) => [c.clientId, c.clientSecret]));
+    const clients = (await knex('clients').whereIn('client_id', [...secrets.keys()]).select('client_id', 'metadata'))
+      .map((r: { client_id: string; metadata: Record<string, unknown> }) => ({ ...r.metadata, client_id: r.client_id, client_secret: secrets.get(r.client_id) }));
+    writeFileSync(file, JSON.stringify({ clients, models }));
+  } finally {
+    await knex.destroy();
+  }
+}
+
+type Results = Partial<Record<TokenScenario | 'password_login', { yihao?: Measured; ceiling?: Measured }>>;
+
+async function measure(dir: string, logFd: number, dbUrl: string, argon: Measured | undefined, results: Results, memory: Record<string, unknown>) {
+  const port = await freePort();
+  const yEnv = yihaoEnv(dir, port, dbUrl);
+  const origin = yEnv.ISSUER!;
+  log('seeding: migrations, one person, two platforms');
+  const seeded = await seed(yEnv);
+  const yihao = await startYihao(yEnv, logFd, profArgs('yihao'));
+  const admin = knexFactory({ client: 'pg', connection: baseUrl, pool: { min: 0, max: 1 } });
+  try {
+    log(`Yihao listening at ${origin} (pid ${yihao.pid}); logging in ${connections}×2 times for sessions and tokens`);
+    const inputs: Inputs = { cc: seeded.cc, web: seeded.web, ...(await prepareTokens(origin, seeded, connections)) };
+    const seedFile = path.join(dir, 'bare-seed.json');
+    await bareSeed(dbUrl, seeded, seedFile);
+    const barePort = await freePort();
+    const bareEnv = { ...yEnv, PORT: String(barePort), ISSUER: `http://127.0.0.1:${barePort}`, BARE_SEED: seedFile };
+    const watched: Watched = { server: () => processTree(yihao.pid!), db: backendsOf(admin, new URL(dbUrl).pathname.slice(1)) };
+
+    memory.yihaoStart = treeRssMiB(yihao.pid!);
+    for (const name of TOKEN_SCENARIOS.filter((s) => only.has(s))) {
+      log(`${name}: Yihao`);
+      const y = await runLoad(tokenJob(name, { origin, connections, ...timing }, inputs), watched);
+      log(`  ${fmt(y)}`);
+      results[name] = { yihao: y };
+      if (!withCeiling) continue;
+      log(`${name}: bare oidc-provider`);
+      const c = await ceilingRun(name, bareEnv, logFd, inputs);
+      log(`  ${fmt(c)}`);
+      results[name] = { yihao: y, ceiling: c };
+    }
+    if (argon) {
+      const n = Math.ceil(argon.rps * (timing.warmup + timing.duration) * 1.5) + loginConnections * 2;
+      log(`password_login: Yihao (preparing ${n} interactions first)`);
+      const logins = await prepareLogins(origin, inputs, n);
+      const m = await runLoad(loginJob({ origin, connections: loginConnections, ...timing }, logins, seeded.person.identifier, seeded.person.password), watched);
+      log(`  ${fmt(m)}`);
+      results.password_login = { yihao: m };
+    }
+    memory.yihaoEnd = treeRssMiB(yihao.pid!);
+  } finally {
+    await admin.destroy();
+    await stop(yihao);
+  }
+}
+
 async function main(): Promise<void> {
-  const stamp = timestamp();
   const dir = tmpDir('yh-bench-');
   const logFile = path.join(dir, 'server.log');
   const logFd = openSync(logFile, 'a');
@@ -62,87 +151,23 @@ async function main(): Promise<void> {
 
   let argon: (Measured & { params: unknown }) | undefined;
   if (only.has('password_login')) {
-    log('ceiling: raw argon2id hashes/s on all cores');
+    log('password_login ceiling: raw argon2id hashes/s on all cores');
     argon = argon2Ceiling();
     log(`  argon2id ${fmt(argon)}`);
   }
-
-  const db = await throwawayDatabase(baseUrl);
-  const results: Partial<Record<TokenScenario | 'password_login', { yihao?: Measured; ceiling?: Measured }>> = {};
+  const results: Results = {};
   const memory: Record<string, unknown> = {};
+  const db = await throwawayDatabase(baseUrl);
   try {
-    const port = await freePort();
-    const yEnv = yihaoEnv(dir, port, db.url);
-    const origin = yEnv.ISSUER!;
-    log('seeding: migrations, one person, two platforms');
-    const seeded = await seed(yEnv);
-    const profileDir = path.join(ROOT, 'bench/profiles', stamp);
-    const profArgs = (sub: string) => {
-      if (!profile) return [];
-      mkdirSync(path.join(profileDir, sub), { recursive: true });
-      return ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, sub)];
-    };
-    const yihao = await startYihao(yEnv, logFd, profArgs('yihao'));
-    log(`Yihao listening at ${origin} (pid ${yihao.pid}, ${os.availableParallelism()} workers)`);
-    const prepared = await prepareTokens(origin, seeded, connections);
-    const inputs: Inputs = { cc: seeded.cc, web: seeded.web, ...prepared };
-    const knex = knexFactory({ client: 'pg', connection: db.url, pool: { min: 0, max: 1 } });
-    const models = await dumpModels(knex);
-    const clients = (await knex('clients').select('client_id', 'metadata')).map((r: { client_id: string; metadata: Record<string, unknown> }) => ({
-      ...r.metadata, client_id: r.client_id, client_secret: [seeded.cc, seeded.web].find((c) => c.clientId === r.client_id)!.clientSecret,
-    }));
-    await knex.destroy();
-
-    memory.yihaoStart = treeRssMiB(yihao.pid!);
-    for (const name of TOKEN_SCENARIOS.filter((s) => only.has(s))) {
-      log(`Yihao ${name}`);
-      const m = await runLoad(tokenJob(name, { origin, connections, ...timing }, inputs));
-      log(`  ${fmt(m)}`);
-      results[name] = { yihao: m };
-    }
-    if (argon) {
-      const n = Math.ceil(argon.rps * (timing.warmup + timing.duration) * 1.5) + loginConnections * 2;
-      log(`Yihao password_login (preparing ${n} interactions first)`);
-      const logins = await prepareLogins(origin, inputs, n);
-      const m = await runLoad(loginJob({ origin, connections: loginConnections, ...timing }, logins, seeded.person.identifier, seeded.person.password));
-      log(`  ${fmt(m)}`);
-      results.password_login = { yihao: m };
-    }
-    memory.yihaoEnd = treeRssMiB(yihao.pid!);
-    await stop(yihao);
-
-    const tokenRuns = TOKEN_SCENARIOS.filter((s) => only.has(s));
-    if (withCeiling && tokenRuns.length) {
-      const barePort = await freePort();
-      const seedFile = path.join(dir, 'bare-seed.json');
-      writeFileSync(seedFile, JSON.stringify({ clients, models }));
-      const bareEnv = { ...yEnv, PORT: String(barePort), ISSUER: `http://127.0.0.1:${barePort}`, BARE_SEED: seedFile };
-      const bareOrigin = bareEnv.ISSUER;
-      for (const name of tokenRuns) {
-        // A fresh ceiling per figure: its memory adapter is an LRU of 1,000 entries, so what one
-        // figure issues would otherwise evict the seed rows the next one starts from.
-        const bare = startTs('bench/lib/bare-server.ts', bareEnv, logFd, profArgs(`bare-${name}`));
-        try {
-          await waitFor(`${bareOrigin}/.well-known/openid-configuration`);
-          await new Promise((r) => setTimeout(r, 1000)); // every worker loads its seed before listening
-          log(`ceiling ${name} (bare oidc-provider at ${bareOrigin})`);
-          const m = await runLoad(tokenJob(name, { origin: bareOrigin, connections, ...timing }, inputs));
-          log(`  ${fmt(m)}`);
-          results[name] = { ...results[name], ceiling: m };
-        } finally {
-          await stop(bare);
-        }
-      }
-    }
+    await measure(dir, logFd, db.url, argon, results, memory);
   } finally {
     await db.drop();
   }
 
-  const rows: Row[] = [];
-  for (const name of TOKEN_SCENARIOS) {
+  const rows: Row[] = TOKEN_SCENARIOS.map((name) => {
     const r = results[name];
-    rows.push({ figure: figure(name, UNIT[name], r?.yihao?.rps ?? null, r?.ceiling?.rps ?? null), yihao: r?.yihao, ceiling: r?.ceiling });
-  }
+    return { figure: figure(name, UNIT[name], r?.yihao?.rps ?? null, r?.ceiling?.rps ?? null), yihao: r?.yihao, ceiling: r?.ceiling };
+  });
   const login = results.password_login;
   rows.push({ figure: figure('password_login', UNIT.password_login, login?.yihao?.rps ?? null, argon?.rps ?? null), yihao: login?.yihao, ceiling: argon });
   rows.push({ figure: latestScale() });

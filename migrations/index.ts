@@ -7,7 +7,7 @@ import * as foundation from './20261123_001_foundation.ts';
 import * as legalPersons from './20261123_002_legal_persons.ts';
 import * as verification from './20261123_003_verification.ts';
 import * as accountConsole from './20261123_004_account_console.ts';
-import * as clientChangeNotify from './20261123_005_client_change_notify.ts';
+import * as changeNotices from './20261123_005_change_notices.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -16,7 +16,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261123_002_legal_persons', legalPersons],
   ['20261123_003_verification', verification],
   ['20261123_004_account_console', accountConsole],
-  ['20261123_005_client_change_notify', clientChangeNotify],
+  ['20261123_005_change_notices', changeNotices],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

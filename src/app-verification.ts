@@ -8,6 +8,9 @@ import { ADMIN_RESOURCE } from './oidc/resources.ts';
 import { stepUpRouter } from './oidc/step-up.ts';
 
 export function verificationRouters(c: Container): Router[] {
+  // Load the stored channels now (the schema is in place once the app is built) and start
+  // following changes; a failure is retried by the first check that needs them.
+  c.verification.channelSync.ready().catch((err) => c.logger.warn({ err }, 'verification channels not loaded yet'));
   const pages = {
     provider: () => c.provider.current,
     verification: c.verification.service,

@@ -6,6 +6,7 @@ import { accountDeps } from './account/account-deps.ts';
 import { accountRouter } from './account/account-router.ts';
 import type { Container } from './container.ts';
 import { pendingMigrations } from './store/db.ts';
+import { withRequestMemo } from './store/request-memo.ts';
 import { assetsRouter } from './http/assets.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { securityHeaders } from './http/security-headers.ts';
@@ -52,7 +53,7 @@ export function buildApp(c: Container): Koa {
   }
   app.use(async (ctx) => {
     ctx.respond = false;
-    await providerHandler(c.provider.current)(ctx.req, ctx.res);
+    await withRequestMemo(() => providerHandler(c.provider.current)(ctx.req, ctx.res));
   });
   return app;
 }

@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import type { FieldCrypto } from './crypto/field-crypto.ts';
 import type { PersonService } from './identity/persons.ts';
 import type { Logger } from './logger.ts';
+import type { ChangeFeed } from './store/change-feed.ts';
 import type { RateLimitStore } from './store/rate-limits.ts';
 import { ChannelStore } from './store/verification-channels.ts';
 import { EvidenceStore } from './store/verification-evidence.ts';
@@ -32,7 +33,7 @@ export interface VerificationModule {
   assurance: AssuranceService;
   service: VerificationService;
   enterprises: EnterpriseVerifier;
-  /** Builds the parts a test or tool needs to run checks with other limits. */
+  /** Rate limits of paid checks, shared by person and enterprise checks. */
   limiter: PaidCheckLimiter;
   close(): void;
 }
@@ -50,10 +51,12 @@ export function createVerification(deps: {
   limits: RateLimitStore;
   audit: Audit;
   logger: Logger;
+  /** Change notices for the evidence cache (absent on the embedded database). */
+  changes?: ChangeFeed;
 }): VerificationModule {
   const { config, knex, crypto, persons, logger } = deps;
   const ladder = loadLadder(config.assuranceLadderFile);
-  const evidence = new EvidenceStore(knex);
+  const evidence = new EvidenceStore(knex, deps.changes);
   const quota = new QuotaCounterStore(knex);
   const hash = (value: string) => crypto.blindIndex(value, EVIDENCE_HASH_CONTEXT);
   // After a key rotation, evidence hashed under a retired key must still count.

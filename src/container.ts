@@ -28,6 +28,12 @@ import { OidcModelStore } from './store/oidc-models.ts';
 import { PersonStore } from './store/persons.ts';
 import { RateLimitStore } from './store/rate-limits.ts';
 
+/** Provider-side failures are otherwise invisible: log them (never shown to the client). */
+function observe(provider: ReturnType<typeof buildProvider>, logger: Logger) {
+  provider.on('server_error', (_ctx, err) => logger.error({ err }, 'provider server_error'));
+  return provider;
+}
+
 export interface Container {
   config: Config;
   logger: Logger;
@@ -59,9 +65,12 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const logger = opts.logger ?? createLogger(config.logLevel);
   const db = opts.database ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax });
   const crypto = new FieldCrypto(config.fieldKeys);
-  const models = new OidcModelStore(db.knex);
+  // Change notices let each process cache what every request reads (clients, tokens, grants,
+  // sessions, persons); the embedded database serves a single process and is read through.
+  const changes = db.kind === 'postgres' ? new ChangeFeed(db.knex, (err) => logger.warn({ err }, 'change feed unavailable; caches bypassed')) : undefined;
+  const models = new OidcModelStore(db.knex, changes, db.kind === 'postgres');
   const limits = new RateLimitStore(db.knex);
-  const personStore = new PersonStore(db.knex);
+  const personStore = new PersonStore(db.knex, changes);
   const hasher = new PasswordHasher(config.argon2);
   const persons = new PersonService(personStore, crypto, hasher);
   const enterpriseStore = new EnterpriseStore(db.knex);
@@ -71,19 +80,16 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const actingRoles = new ActingRoles(enterpriseStore, delegationStore);
   const login = new PasswordLogin(persons, hasher, limits, (id, hash) => persons.setPassword(id, hash), config.loginLimits);
   const clients = new ClientRegistry(new ClientStore(db.knex), crypto);
-  // Client metadata is cached per process while PostgreSQL's change notices arrive
-  // (client-cache.ts); the embedded database serves a single process and is read through.
-  const changes = db.kind === 'postgres' ? new ChangeFeed(db.knex, (err) => logger.warn({ err }, 'change feed unavailable; client cache bypassed')) : undefined;
   const clientCache = new ClientMetadataCache(clients, changes);
   clients.onChange = (clientId) => clientCache.invalidate(clientId);
   const audit = new Audit(new AuditStore(db.knex), logger);
-  const verification = createVerification({ config, knex: db.knex, crypto, persons, limits, audit, logger });
+  const verification = createVerification({ config, knex: db.knex, crypto, persons, limits, audit, logger, changes });
 
   await ensureSigningKeys(config.keysDir);
   const adapter = adapterFactory(models, clientCache);
   const findAccount = findAccountWith(persons, verification.assurance, actingRoles);
   const provider = new ProviderHolder(config.keysDir, keyRetentionSeconds(config),
-    (jwks) => buildProvider({ config, jwks, adapter, findAccount, assurance: verification.assurance, actingRoles }), logger);
+    (jwks) => observe(buildProvider({ config, jwks, adapter, findAccount, assurance: verification.assurance, actingRoles }), logger), logger);
   clients.validator = async (metadata) => { await provider.current.Client.validate(metadata as Parameters<typeof provider.current.Client.validate>[0]); };
   // Registered when the app is built (after migrations), and again at first use if that failed.
   const accountClient = new AccountClient(clients, config.issuer);

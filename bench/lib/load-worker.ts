@@ -36,6 +36,7 @@ async function run(job: Job): Promise<Measured> {
 }
 
 process.once('message', (job: Job) => {
+  process.send!({ started: true }); // the parent times its CPU samples from here
   run(job).then(
     (result) => process.send!({ ok: true, result }, () => process.exit(0)),
     (err: Error) => process.send!({ ok: false, error: err.stack ?? err.message }, () => process.exit(1)),

@@ -3,16 +3,52 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machineBusyUs, processTree, snapshot, spent, type Snapshot } from './cpu.ts';
 import type { Job } from './jobs.ts';
 import type { Measured } from './stats.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Runs one load job in a fresh load-generator process. */
-export function runLoad(job: Job): Promise<Measured> {
+/** Whose CPU to account: the server's processes and the database backends serving it. */
+export interface Watched { server: () => number[]; db: () => Promise<number[]> }
+
+/** Runs one load job in a fresh load-generator process; samples CPU over the measured window. */
+export function runLoad(job: Job, watched?: Watched): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const child = fork(path.join(ROOT, 'bench/lib/load-worker.ts'), [], { execArgv: ['--import', 'tsx'], cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', (m: { ok: boolean; result?: Measured; error?: string }) => (m.ok ? resolve(m.result!) : reject(new Error(m.error))));
+    type Sample = { server: Snapshot; db: Snapshot; loader: Snapshot; machine: number; at: number };
+    const samples: Array<Promise<Sample>> = [];
+    const sample = async (): Promise<Sample> => ({
+      server: snapshot(watched!.server()), db: snapshot(await watched!.db()), loader: snapshot(processTree(child.pid!)),
+      machine: machineBusyUs(), at: performance.now(),
+    });
+    child.on('message', (m: { started?: boolean; ok?: boolean; result?: Measured; error?: string }) => {
+      if (m.started) {
+        if (!watched) return;
+        for (const s of [job.warmup, job.warmup + job.duration]) {
+          samples.push(new Promise((r) => setTimeout(() => r(sample()), s * 1000)));
+        }
+        return;
+      }
+      if (!m.ok) return reject(new Error(m.error));
+      const result = m.result!;
+      if (samples.length !== 2) return resolve(result);
+      void Promise.all(samples).then(([a, b]) => {
+        const seconds = (b!.at - a!.at) / 1000;
+        const ops = result.rps * seconds;
+        const server = spent(a!.server, b!.server);
+        const db = spent(a!.db, b!.db);
+        const loader = spent(a!.loader, b!.loader);
+        const cores = (us: number) => us / 1e6 / seconds;
+        resolve({
+          ...result,
+          cpu: {
+            serverUsPerOp: server / ops, dbUsPerOp: db / ops, serverCores: cores(server), dbCores: cores(db), loaderCores: cores(loader),
+            otherCores: Math.max(0, cores(b!.machine - a!.machine - server - db - loader)),
+          },
+        });
+      }, reject);
+    });
     child.once('exit', (code) => { if (code !== 0) reject(new Error(`load generator exited with ${code}`)); });
     child.send(job);
   });

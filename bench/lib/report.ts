@@ -35,11 +35,17 @@ const lpad = (s: string, n: number) => ' '.repeat(Math.max(0, n - [...s].length)
 const num = (n: number | null | undefined, d = 0) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(d));
 
 export function table(rows: Row[]): string {
-  const head = `${pad('figure', 19)}${lpad('Yihao', 10)}${lpad('ceiling', 10)}  ${pad('unit', 9)}${lpad('ratio', 7)}${lpad('target', 8)}  ok  ${pad('Yihao p50/p99 ms', 18)}ceiling p50/p99 ms`;
+  const head = `${pad('figure', 19)}${lpad('Yihao', 10)}${lpad('ceiling', 10)}  ${pad('unit', 9)}${lpad('ratio', 7)}${lpad('target', 8)}  ok  `
+    + `${pad('p50/p99 ms Yihao', 18)}${pad('p50/p99 ceiling', 17)}${pad('cpu µs/op Yihao', 17)}${pad('ceiling', 9)}cpu ratio`;
   const lines = rows.map(({ figure: f, yihao, ceiling }) => {
     const ok = f.ratio === null ? ' ?' : f.ratio >= f.target ? 'yes' : ' no';
     const lat = (m?: Measured) => (m ? `${num(m.p50, 1)} / ${num(m.p99, 1)}` : '—');
-    return `${pad(f.name, 19)}${lpad(num(f.value, f.unit === 'ms' ? 1 : 0), 10)}${lpad(num(f.ceiling, f.unit === 'ms' ? 1 : 0), 10)}  ${pad(f.unit, 9)}${lpad(num(f.ratio, 2), 7)}${lpad(`≥${num(f.target, 2)}`, 8)}  ${ok} ${pad(lat(yihao), 18)}${lat(ceiling)}`;
+    const cpu = (m?: Measured) => (m?.cpu ? m.cpu.serverUsPerOp + m.cpu.dbUsPerOp : undefined);
+    // Server + database CPU per operation: what requests/s would be on an otherwise idle machine.
+    const cpuText = (m?: Measured) => (m?.cpu ? `${num(m.cpu.serverUsPerOp)}+${num(m.cpu.dbUsPerOp)}` : '—');
+    const cpuRatio = cpu(yihao) && cpu(ceiling) ? cpu(ceiling)! / cpu(yihao)! : null;
+    return `${pad(f.name, 19)}${lpad(num(f.value, f.unit === 'ms' ? 1 : 0), 10)}${lpad(num(f.ceiling, f.unit === 'ms' ? 1 : 0), 10)}  ${pad(f.unit, 9)}${lpad(num(f.ratio, 2), 7)}${lpad(`≥${num(f.target, 2)}`, 8)}  ${ok} `
+      + `${pad(lat(yihao), 18)}${pad(lat(ceiling), 17)}${pad(cpuText(yihao), 17)}${pad(cpuText(ceiling), 9)}${num(cpuRatio, 2)}`;
   });
   return [head, '-'.repeat(head.length), ...lines].join('\n');
 }

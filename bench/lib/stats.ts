@@ -1,3 +1,5 @@
+import type { CpuUse } from './cpu.ts';
+
 /** What every measurement reports: completed operations per second and latency percentiles. */
 export interface Measured {
   rps: number;
@@ -6,6 +8,8 @@ export interface Measured {
   count: number;
   errors: number;
   firstError?: string;
+  /** Server and database CPU per operation over the measured window (cpu.ts). */
+  cpu?: CpuUse;
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -2,6 +2,7 @@
 import type { Container } from '../container.ts';
 import type { AccountDeps } from './account-router.ts';
 import { clientNames } from './client-names.ts';
+import { enterpriseSection } from './enterprise-console.ts';
 import { Consents } from './consents.ts';
 import { PasswordChange } from './password-change.ts';
 import { SsoSessions } from './sso-sessions.ts';
@@ -10,6 +11,11 @@ import { SsoSessions } from './sso-sessions.ts';
 export function accountDeps(c: Container): AccountDeps {
   c.accountClient.ensure().catch((err) => c.logger.warn({ err }, 'account console client not registered yet; retrying at first use'));
   const names = clientNames(c.clients);
+  const enterpriseConsole = {
+    enterprises: c.enterprises, delegations: c.delegations, clients: c.clients, audit: c.audit,
+    registryCheck: (ip: string) => (claim: Parameters<typeof c.verification.enterprises.verifyEnterprise>[0]) =>
+      c.verification.enterprises.verifyEnterprise(claim, { ip }),
+  };
   return {
     issuer: c.config.issuer,
     listenHost: c.config.host,
@@ -19,6 +25,8 @@ export function accountDeps(c: Container): AccountDeps {
     passwords: new PasswordChange(c.persons, c.hasher, c.audit),
     persons: c.persons,
     limits: c.limits,
+    enterpriseConsole,
+    enterprises: (personId) => enterpriseSection(enterpriseConsole, personId),
     levelOf: async (personId, locale) => (await c.verification.assurance.levelOf(personId)).level.name[locale],
   };
 }

@@ -18,6 +18,8 @@ import type { Consents } from './consents.ts';
 import { accountOf, endSessionRedirect, requireAccount, signedOut, LOGGED_OUT_STATE, type LoginDeps } from './login-routes.ts';
 import { isRecentLogin, type PasswordChange } from './password-change.ts';
 import { readAccountSession } from './account-cookies.ts';
+import { enterpriseRoutes, type EnterpriseConsoleDeps } from './enterprise-console.ts';
+import { hasMessage } from '../i18n/messages.ts';
 
 /** The level held, in the visitor's language; absent until verification is wired in. */
 export type LevelOf = (personId: string, locale: Locale) => Promise<string | undefined>;
@@ -33,6 +35,8 @@ export interface ConsoleDeps extends LoginDeps {
    * returns is passed to views/account/enterprises.eta as `it.enterprises`.
    */
   enterprises?: (personId: string) => Promise<unknown>;
+  /** The enterprise section's forms (src/account/enterprise-console.ts). */
+  enterpriseConsole?: EnterpriseConsoleDeps;
 }
 
 const NOTICES = new Set(['account.consent_withdrawn', 'account.session_ended', 'account.session_gone', 'account.password_changed']);
@@ -56,6 +60,7 @@ function redirectHome(ctx: Context, notice: string, anchor: string): void {
 
 export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
   const admitted = requireAccount(deps);
+  if (deps.enterpriseConsole) enterpriseRoutes(router, deps.enterpriseConsole, admitted);
 
   router.get('/account', async (ctx, next) => {
     // Back from our own logout: say so rather than starting a new login straight away.
@@ -72,7 +77,9 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
       deps.levelOf?.(sub, locale),
       deps.enterprises?.(sub),
     ]);
-    const notice = typeof ctx.query.notice === 'string' && NOTICES.has(ctx.query.notice) ? ctx.query.notice : undefined;
+    const q = typeof ctx.query.notice === 'string' ? ctx.query.notice : '';
+    // Enterprise and agent outcomes report through their own (known) message codes.
+    const notice = NOTICES.has(q) || (/^(enterprise|delegation|credit_code|id_number|name)\./.test(q) && hasMessage(q)) ? q : undefined;
     sendPage(ctx, 'account/home', {
       csrf: csrfToken(ctx),
       notice,

@@ -10,6 +10,7 @@ import type { PersonRow, PersonStore } from '../store/persons.ts';
 import { parseIdNumber } from './id-number.ts';
 import { parsePersonName } from './person-name.ts';
 import { parsePhone } from './phone.ts';
+import { memoized } from '../store/request-memo.ts';
 
 export interface Person {
   id: string;
@@ -118,8 +119,12 @@ export class PersonService {
   }
 
   async get(id: string): Promise<Person | undefined> {
-    const row = await this.store.findById(id);
-    return row && this.decrypt(row);
+    // Once per provider request (request-memo.ts); each caller gets its own copy.
+    const person = await memoized(`person:${id}`, async () => {
+      const row = await this.store.findById(id);
+      return row && this.decrypt(row);
+    });
+    return person && { ...person };
   }
 
   decrypt(row: PersonRow): Person {

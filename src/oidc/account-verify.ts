@@ -18,6 +18,7 @@ export interface AccountVerifyDeps extends VerifyPageDeps {
 }
 
 const PATH = '/account/verify';
+const LOGIN = `/account/login?to=${encodeURIComponent(PATH)}`;
 
 export function accountVerifyRouter(deps: AccountVerifyDeps): Router {
   const router = new Router({ prefix: PATH });
@@ -43,13 +44,16 @@ export function accountVerifyRouter(deps: AccountVerifyDeps): Router {
 
   async function loggedIn(ctx: Context): Promise<string | undefined> {
     const accountId = await sessionAccountId(deps.provider(), ctx);
-    if (!accountId) sendPage(ctx, 'verify-login', {}, 401);
+    if (!accountId) sendPage(ctx, 'verify-login', { login: LOGIN }, 401);
     return accountId;
   }
 
   router.get('/', async (ctx) => {
-    const accountId = await loggedIn(ctx);
-    if (accountId) await show(ctx, accountId);
+    const accountId = await sessionAccountId(deps.provider(), ctx);
+    if (accountId) return show(ctx, accountId);
+    // Not logged in: the account console logs the person in and brings them back here.
+    ctx.status = 303;
+    ctx.redirect(LOGIN);
   });
 
   router.post('/check/:kind', async (ctx) => {

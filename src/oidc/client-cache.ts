@@ -1,12 +1,11 @@
 /**
  * A per-process cache of relying platforms' metadata (what the provider reads on every request).
- * Clients are revocable state (secret rotation, removal), so entries live only while the change
- * feed listens: a trigger on `clients` notifies every process of each change (migration 005),
- * writes made by this process invalidate at once, and a lost feed empties and bypasses the cache.
- * A read racing with a change is not stored (generation check). Entries also expire after a
- * minute, as a bound should a notice ever go astray.
+ * Clients are revocable state (secret rotation, removal): a trigger on `clients` notifies every
+ * process of each change (migration 005) and writes made by this process invalidate at once;
+ * store/notified-cache.ts holds the rules that keep this safe.
  */
 import type { ChangeFeed } from '../store/change-feed.ts';
+import { NotifiedCache } from '../store/notified-cache.ts';
 import type { ClientMetadata } from './client-registry.ts';
 
 export const CLIENT_CHANNEL = 'yihao_clients';
@@ -14,46 +13,23 @@ export const CLIENT_CHANNEL = 'yihao_clients';
 export interface ClientSource { providerMetadata(clientId: string): Promise<ClientMetadata | undefined> }
 
 export class ClientMetadataCache implements ClientSource {
-  readonly #entries = new Map<string, { metadata: ClientMetadata; at: number }>();
-  #generation = 0;
+  // The JSON text: the provider builds its Client from what it gets and must not alter the
+  // cached value, and parsing is cheaper than a structured clone.
+  readonly #cache: NotifiedCache<string>;
 
-  constructor(
-    private readonly source: ClientSource,
-    private readonly feed: ChangeFeed | undefined,
-    private readonly opts = { maxAgeMs: 60_000, maxEntries: 10_000 },
-  ) {
-    feed?.subscribe(CLIENT_CHANNEL, {
-      notice: (clientId) => (clientId === '*' ? this.clear() : this.invalidate(clientId)),
-      reset: () => this.clear(),
-    });
+  constructor(private readonly source: ClientSource, feed: ChangeFeed | undefined) {
+    this.#cache = new NotifiedCache(feed, CLIENT_CHANNEL, { maxAgeMs: 60_000, maxEntries: 10_000 });
   }
 
-  clear(): void {
-    this.#generation++;
-    this.#entries.clear();
-  }
-
-  invalidate(clientId: string): void {
-    this.#generation++;
-    this.#entries.delete(clientId);
-  }
+  invalidate(clientId: string): void { this.#cache.invalidate(clientId); }
 
   async providerMetadata(clientId: string): Promise<ClientMetadata | undefined> {
-    const feed = this.feed;
-    if (!feed?.live) {
-      feed?.start();
-      return this.source.providerMetadata(clientId);
-    }
-    const hit = this.#entries.get(clientId);
-    // A copy: the provider builds its Client from this object and must not alter the cached one.
-    if (hit && Date.now() - hit.at < this.opts.maxAgeMs) return structuredClone(hit.metadata);
-    const generation = this.#generation;
+    const hit = this.#cache.get(clientId);
+    if (hit) return JSON.parse(hit) as ClientMetadata;
+    const ticket = this.#cache.begin();
     const metadata = await this.source.providerMetadata(clientId);
     // Unknown ids are not cached, so random ids cannot fill the memory.
-    if (metadata && generation === this.#generation && feed.live) {
-      if (this.#entries.size >= this.opts.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
-      this.#entries.set(clientId, { metadata: structuredClone(metadata), at: Date.now() });
-    }
+    if (metadata) this.#cache.set(ticket, clientId, JSON.stringify(metadata));
     return metadata;
   }
 }

@@ -13,6 +13,7 @@ import { maskIdNumber } from '../identity/id-number.ts';
 import { maskPhone } from '../identity/phone.ts';
 import type { Person } from '../identity/persons.ts';
 import { isSelfService, type AssuranceLevel } from '../verification/assurance-ladder.ts';
+import { mask } from '../verification/evidence.ts';
 import type { CheckOutcome, PersonCheck, VerificationService } from '../verification/verification-service.ts';
 
 export interface VerifyPageDeps {
@@ -102,7 +103,7 @@ export async function verifyPageData(deps: VerifyPageDeps, ctx: Context, input: 
       steps: plan?.missing[0] ?? [],
       stepNumber: plan ? total - plan.missing.length + 1 : 0,
       stepCount: total,
-      masked: { name: [...person.name][0] + '*'.repeat(Math.max(1, [...person.name].length - 1)), idNumber: maskIdNumber(person.idNumber), phone: maskPhone(person.phone) },
+      masked: { name: mask.name(person.name), idNumber: maskIdNumber(person.idNumber), phone: maskPhone(person.phone) },
       message: input.message,
     },
   };

@@ -1,16 +1,27 @@
 /**
  * SQL for oidc-provider's models, all in the one `oidc_models` table. The adapter's calls run on
  * every token request, so they are prepared statements (statements.ts); expiry is computed from
- * the database's clock, the same clock the queries compare it with.
+ * the database's clock, the same clock the queries compare it with. Access tokens, grants and
+ * sessions, which are read over and over, are also cached per process while change notices
+ * arrive (notified-cache.ts; the trigger is in migration 005).
  */
 import type { Knex } from 'knex';
+import type { ChangeFeed } from './change-feed.ts';
+import { NotifiedCache } from './notified-cache.ts';
 import { Statements } from './statements.ts';
 
 export type Payload = Record<string, unknown>;
 
+/** Must match CACHED_MODELS in migrations/20261123_005_change_notices.ts. */
+export const CACHED_MODELS = new Set(['AccessToken', 'Grant', 'Session']);
+export const MODELS_CHANNEL = 'yihao_oidc_models';
+const OTHER_TOKENS = new Set(['RefreshToken', 'ClientCredentials', 'AuthorizationCode']);
+
 const LIVE = '(expires_at IS NULL OR expires_at > now())';
-// `consumed` is what oidc-provider expects: epoch seconds of the first use.
-const SELECT = 'SELECT payload, floor(extract(epoch FROM consumed_at))::int AS consumed FROM oidc_models';
+// `consumed` is what oidc-provider expects: epoch seconds of the first use. The payload comes
+// as text: it is parsed once per read either way, and the cache keeps the text (copies are free).
+const SELECT = `SELECT id, payload::text AS payload, floor(extract(epoch FROM consumed_at))::int AS consumed,
+  (extract(epoch FROM expires_at) * 1000)::float8 AS expires FROM oidc_models`;
 
 const SQL = {
   upsert: `INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, expires_at)
@@ -25,13 +36,22 @@ const SQL = {
   revokeByGrantId: 'DELETE FROM oidc_models WHERE grant_id = $1',
 } as const;
 
-type Row = { payload: Payload; consumed: number | null };
+type Row = { id: string; payload: string; consumed: number | null; expires: number | null };
+interface Cached { json: string; consumed: number | null; expires: number | null }
+
+const toPayload = (c: Cached): Payload => {
+  const payload = JSON.parse(c.json) as Payload;
+  if (c.consumed !== null) payload.consumed = c.consumed;
+  return payload;
+};
 
 export class OidcModelStore {
   readonly #sql: Statements;
+  readonly #cache: NotifiedCache<Cached>;
 
-  constructor(private readonly knex: Knex) {
-    this.#sql = new Statements(knex);
+  constructor(private readonly knex: Knex, feed?: ChangeFeed, preparedStatements = true) {
+    this.#sql = new Statements(knex, preparedStatements);
+    this.#cache = new NotifiedCache(feed, MODELS_CHANNEL, { maxAgeMs: 30_000, maxEntries: 50_000 });
   }
 
   async upsert(model: string, id: string, payload: Payload, expiresInSeconds: number | undefined): Promise<void> {
@@ -44,12 +64,25 @@ export class OidcModelStore {
       (payload.userCode as string | undefined) ?? null,
       expiresInSeconds ? Math.ceil(expiresInSeconds) : null,
     ]);
+    this.#changed(model, id);
   }
 
   private async one(name: 'find' | 'findByUid' | 'findByUserCode', model: string, key: string): Promise<Payload | undefined> {
+    const cached = CACHED_MODELS.has(model);
+    const cacheKey = name === 'find' ? `${model}:${key}` : `${model}:${name}:${key}`;
+    // Token ids are 256-bit random values, so an id known to be an access token is no other
+    // kind: introspection's parallel lookups of the other kinds need no round trip.
+    if (name === 'find' && OTHER_TOKENS.has(model) && this.#cache.get(`AccessToken:${key}`)) return undefined;
+    if (cached) {
+      const hit = this.#cache.get(cacheKey);
+      if (hit && (hit.expires === null || hit.expires > Date.now())) return toPayload(hit);
+    }
+    const ticket = cached ? this.#cache.begin() : undefined;
     const row = (await this.#sql.run<Row>(`oidc_${name}`, SQL[name], [model, key])).rows[0];
-    if (!row) return undefined;
-    return row.consumed === null ? row.payload : { ...row.payload, consumed: row.consumed };
+    if (!row) return undefined; // misses are not cached: a row may appear any moment
+    const found: Cached = { json: row.payload, consumed: row.consumed, expires: row.expires };
+    if (cached) this.#cache.set(ticket, `${model}:${row.id}`, found, name === 'find' ? [] : [cacheKey]);
+    return toPayload(found);
   }
 
   find(model: string, id: string) { return this.one('find', model, id); }
@@ -58,19 +91,29 @@ export class OidcModelStore {
 
   async consume(model: string, id: string): Promise<void> {
     await this.#sql.run('oidc_consume', SQL.consume, [model, id]);
+    this.#changed(model, id);
   }
 
   async destroy(model: string, id: string): Promise<void> {
     await this.#sql.run('oidc_destroy', SQL.destroy, [model, id]);
+    this.#changed(model, id);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
     await this.#sql.run('oidc_revoke_grant', SQL.revokeByGrantId, [grantId]);
+    // Which rows went is not known here; other processes hear of each one from the trigger.
+    this.#cache.clear();
+  }
+
+  /** This process's own writes take effect in its cache at once, not when the notice arrives. */
+  #changed(model: string, id: string): void {
+    if (CACHED_MODELS.has(model)) this.#cache.invalidate(`${model}:${id}`);
   }
 
   /** Removes everything issued to a client that is being deregistered. */
   async revokeClient(clientId: string): Promise<void> {
     await this.knex('oidc_models').whereRaw(`payload->>'clientId' = ?`, [clientId]).delete();
+    this.#cache.clear();
   }
 
   /** Deletes expired rows in batches; returns how many went. */

@@ -1,5 +1,9 @@
 /** SQL for natural persons and their credentials. Values arrive already encrypted/indexed. */
 import type { Knex } from 'knex';
+import type { ChangeFeed } from './change-feed.ts';
+import { NotifiedCache } from './notified-cache.ts';
+
+export const PERSONS_CHANNEL = 'yihao_persons';
 
 export interface PersonRow {
   id: string;
@@ -16,10 +20,24 @@ export interface PersonRow {
 export type NewPersonRow = Pick<PersonRow, 'id' | 'name_enc' | 'id_number_enc' | 'id_number_bidx' | 'phone_enc' | 'phone_bidx'>;
 
 export class PersonStore {
-  constructor(private readonly knex: Knex) {}
+  /**
+   * Rows by id (still encrypted), read on every userinfo and token response: cached per process
+   * while change notices arrive (notified-cache.ts; the trigger is in migration 005), so a
+   * disabled account or changed data reaches every process at once.
+   */
+  readonly #byId: NotifiedCache<PersonRow>;
 
-  findById(id: string): Promise<PersonRow | undefined> {
-    return this.knex('persons').where({ id }).first();
+  constructor(private readonly knex: Knex, feed?: ChangeFeed) {
+    this.#byId = new NotifiedCache(feed, PERSONS_CHANNEL, { maxAgeMs: 30_000, maxEntries: 50_000 });
+  }
+
+  async findById(id: string): Promise<PersonRow | undefined> {
+    const hit = this.#byId.get(id);
+    if (hit) return { ...hit };
+    const ticket = this.#byId.begin();
+    const row = await this.knex('persons').where({ id }).first() as PersonRow | undefined;
+    if (row) this.#byId.set(ticket, id, { ...row });
+    return row;
   }
 
   /** Several indexes: the same value under the current and the retired keys (rotation). */
@@ -41,6 +59,7 @@ export class PersonStore {
 
   async reseal(id: string, fields: Pick<PersonRow, 'name_enc' | 'id_number_enc' | 'id_number_bidx' | 'phone_enc' | 'phone_bidx'>): Promise<void> {
     await this.knex('persons').where({ id }).update({ ...fields, updated_at: this.knex.fn.now() });
+    this.#byId.invalidate(id);
   }
 
   /**

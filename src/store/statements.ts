@@ -20,8 +20,15 @@ interface KnexPool {
 export class Statements {
   readonly #pool: KnexPool;
 
-  constructor(knex: Knex) {
+  readonly #named: boolean;
+
+  /**
+   * `named` false for the embedded database: PGlite serves every connection from one backend, so
+   * a statement name prepared by one connection would collide with another's.
+   */
+  constructor(knex: Knex, named = true) {
     this.#pool = knex.client as KnexPool;
+    this.#named = named;
   }
 
   /**
@@ -31,7 +38,7 @@ export class Statements {
   async run<R = Record<string, unknown>>(name: string, text: string, values: unknown[]): Promise<StatementResult<R>> {
     const conn = await this.#pool.acquireConnection();
     try {
-      return await conn.query<R>({ name, text, values });
+      return await conn.query<R>(this.#named ? { name, text, values } : { text, values } as never);
     } finally {
       await this.#pool.releaseConnection(conn);
     }

@@ -3,6 +3,10 @@
  * and per-channel statistics shared by every process (health).
  */
 import type { Knex } from 'knex';
+import type { ChangeFeed } from './change-feed.ts';
+import { NotifiedCache } from './notified-cache.ts';
+
+export const EVIDENCE_CHANNEL = 'yihao_evidence';
 
 /** The shape written; structurally the verification module's EvidenceRecord. */
 export interface EvidenceWrite {
@@ -36,8 +40,18 @@ export interface ChannelStatsRow {
   p95Ms: number | null;
 }
 
+interface CachedMatches { kinds: string; since: number; rows: EvidenceMatch[] }
+
 export class EvidenceStore {
-  constructor(private readonly knex: Knex) {}
+  /**
+   * A person's matches, read on every token and userinfo response (the assurance_level claim):
+   * cached per process while change notices arrive (notified-cache.ts; trigger in migration 005).
+   */
+  readonly #matches: NotifiedCache<CachedMatches>;
+
+  constructor(private readonly knex: Knex, feed?: ChangeFeed) {
+    this.#matches = new NotifiedCache(feed, EVIDENCE_CHANNEL, { maxAgeMs: 30_000, maxEntries: 50_000 });
+  }
 
   async record(e: EvidenceWrite): Promise<void> {
     await this.knex('verification_evidence').insert({
@@ -53,18 +67,28 @@ export class EvidenceStore {
       subject_person_id: e.subjectPersonId,
       actor: e.actor,
     });
+    if (e.subjectPersonId) this.#matches.invalidate(e.subjectPersonId);
   }
 
   /** A person's matching checks of these kinds since `since`, newest first. */
   async matchesOf(personId: string, kinds: string[], since: Date): Promise<EvidenceMatch[]> {
     if (kinds.length === 0) return [];
+    const kindsKey = kinds.join(',');
+    const hit = this.#matches.get(personId);
+    // Served from an earlier, wider read: the rows since `since` are a subset of it.
+    if (hit && hit.kinds === kindsKey && hit.since <= since.getTime()) {
+      return hit.rows.filter((m) => m.at.getTime() >= since.getTime()).map((m) => ({ ...m }));
+    }
+    const ticket = this.#matches.begin();
     const rows = await this.knex('verification_evidence')
       .where({ subject_person_id: personId, result: 'match' })
       .whereIn('kind', kinds)
       .andWhere('at', '>=', since)
       .orderBy('at', 'desc')
       .select('id', 'kind', 'at', 'checked', 'authority_ref');
-    return rows.map((r) => ({ id: r.id, kind: r.kind, at: r.at, checked: r.checked, authorityRef: r.authority_ref }));
+    const matches: EvidenceMatch[] = rows.map((r) => ({ id: r.id, kind: r.kind, at: r.at, checked: r.checked, authorityRef: r.authority_ref }));
+    this.#matches.set(ticket, personId, { kinds: kindsKey, since: since.getTime(), rows: matches.map((m) => ({ ...m })) });
+    return matches;
   }
 
   /** All attempts about a person, newest first (the account page's history). */

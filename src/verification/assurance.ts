@@ -71,8 +71,9 @@ export class AssuranceService {
   async #facts(personId: string): Promise<EvidenceFact[]> {
     const person = await this.#deps.person(personId);
     if (!person || person.status !== 'active') return [];
-    const expected = Object.entries(IDENTITY_FIELDS).map(([field, value]) => [field, new Set(this.#deps.hashesOf(value(person)))] as const);
     const matches = await this.#deps.matchesOf(personId, this.#kinds, new Date(this.#now() - this.#maxAgeMs));
+    if (matches.length === 0) return []; // no evidence: spare the keyed hashes (this runs per token)
+    const expected = Object.entries(IDENTITY_FIELDS).map(([field, value]) => [field, new Set(this.#deps.hashesOf(value(person)))] as const);
     return matches
       .filter((m) => expected.every(([field, hashes]) => {
         const checked = m.checked.find((c) => c.field === field);

@@ -27,9 +27,15 @@ export class ChannelSync {
     private readonly housekeeping?: () => Promise<void>,
   ) {}
 
-  /** Resolves once the registry holds the stored channels; starts polling on first call. */
+  /** Resolves once the registry holds the stored channels; starts polling on first success. */
   ready(): Promise<void> {
-    this.#loaded ??= this.reload().then(() => this.#start());
+    this.#loaded ??= this.reload().then(
+      () => this.#start(),
+      (err) => {
+        this.#loaded = undefined; // a failed first load (database down) is retried by the next caller
+        throw err;
+      },
+    );
     return this.#loaded;
   }
 

@@ -48,7 +48,7 @@ export function testEnv(dir: string, port: number, extra: Record<string, string>
     COOKIE_KEYS: randomBytes(32).toString('base64url'),
     FIELD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     SUBJECT_SALT: randomBytes(32).toString('base64url'),
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ALLOW_LOOPBACK_FETCH: 'true',
     ...extra,
   };

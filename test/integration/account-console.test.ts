@@ -29,7 +29,7 @@ describe('the account console as an OIDC client of Yihao', () => {
       first_party: true,
     });
     // The endpoints the console calls are the ones the provider publishes.
-    const discovery = await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json();
+    const discovery = await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json() as Record<string, string>;
     expect(discovery.authorization_endpoint).toBe(`${server.issuer}${ENDPOINTS.authorization}`);
     expect(discovery.token_endpoint).toBe(`${server.issuer}${ENDPOINTS.token}`);
     expect(discovery.end_session_endpoint).toBe(`${server.issuer}${ENDPOINTS.endSession}`);

@@ -91,7 +91,7 @@ describe('sessions on the account page', () => {
   it('ends every session, this one through the provider\'s logout (with back-channel logout)', async () => {
     const laptop = new UserAgent(server.issuer);
     await platformLogin(laptop); // this browser also uses the platform
-    const home = await consoleLogin(laptop, citizen.idNumber, citizen.password);
+    await consoleLogin(laptop, citizen.idNumber, citizen.password);
     const tablet = new UserAgent(server.issuer);
     await platformLogin(tablet);
     expect((await silentAt(tablet)).get('code')).toBeTruthy();
@@ -109,7 +109,6 @@ describe('sessions on the account page', () => {
     // The platform used in this browser was told over the back channel.
     await expect.poll(() => logoutTokens.length, { timeout: 5000 }).toBeGreaterThanOrEqual(1);
     expect(await server.container.models.sessionsOf((await server.container.persons.findByIdentifier(citizen.idNumber))!.id)).toHaveLength(0);
-    expect(home.status).toBe(200);
   });
 
   it('ending this session from its own entry is a logout', async () => {

@@ -131,6 +131,25 @@ describe('managing channels', () => {
   });
 });
 
+describe('health', () => {
+  it('shows a channel\'s breaker opening after failures, and closing again once it answers', async () => {
+    await w.admin.registerApp('fragile-app', 'fragile-secret-0123456789');
+    await addChannel(w, 'social_security', 'ss-fragile', { appId: 'fragile-app', secret: 'fragile-secret-0123456789', breaker: { failureThreshold: 2, openMs: 300, halfOpenMaxCalls: 1 } });
+    const breaker = async () => ((await (await call('/health', reader)).json()) as { channels: Array<{ id: string; breaker: string; failures: number; calls: number }> })
+      .channels.find((c) => c.id === 'ss-fragile')!;
+    await w.admin.setFault({ appId: 'fragile-app', mode: 'error', status: 503 });
+    const request = { name: '张伟', idNumber: '150102198503140177' };
+    for (let i = 0; i < 3; i++) await expect(w.c.verification.registry.verify('social_security', request)).rejects.toMatchObject({ code: 'verification.unavailable' });
+    expect(await breaker()).toMatchObject({ breaker: 'open', calls: 3, failures: 3 });
+    expect(await w.admin.requests({ appId: 'fragile-app' })).toHaveLength(2); // the third was refused locally
+    await w.admin.setFault({ mode: 'ok' });
+    await new Promise((r) => setTimeout(r, 350));
+    await expect(w.c.verification.registry.verify('social_security', request)).resolves.toMatchObject({ response: { result: 'match' } });
+    expect(await breaker()).toMatchObject({ breaker: 'closed' });
+    await w.c.verification.channels.remove('ss-fragile', 'test');
+  });
+});
+
 describe('changes made by another process', () => {
   it('reach this process within the polling interval, from another container or the command line', async () => {
     await w.c.verification.channelSync.ready();

@@ -182,24 +182,25 @@ describe('raise my level (/account/verify)', () => {
   it('a logged-in citizen reaches L2 outside any authorization request; the next login to a platform says L2', async () => {
     const { personId, fixture } = await registerFixture(w.c, '吴刚');
     const ua = new UserAgent(w.server.issuer);
-    const first = await firstParty.authorize();
-    expect(claimsOf(await firstParty.finish(await loginThrough(ua, first.url, fixture.idNumber, PASSWORD), first)).acr).toBe(LOA(1));
-
-    const page = await ua.page('/account/verify');
+    // Not logged in yet: through the account console's login and straight back.
+    const login = await ua.page('/account/verify');
+    const page = await ua.submit(login, '/login', { identifier: fixture.idNumber, password: PASSWORD }) as Page;
+    expect(page.url).toBe(`${w.server.issuer}/account/verify`);
     expect(page.html).toContain('当前实名等级：一级');
     const raised = (await ua.submit(page, '/account/verify/check/population')) as Page;
     expect(raised.html).toContain('您的实名等级已提升为“二级');
     expect(raised.html).toContain('人脸识别核验'); // the way on to L3
     expect((await w.c.verification.service.levelOf(personId)).level.id).toBe('L2');
 
+    // The SSO session started at L1; the next login to a platform reports the level now held.
     const next = await firstParty.authorize();
     expect(claimsOf(await firstParty.finish(await ua.redirect(next.url), next))).toMatchObject({ acr: LOA(2), assurance_level: 'L2' });
   });
 
   it('asks who you are when nobody is logged in, and refuses a form without its CSRF token', async () => {
-    const res = await fetch(`${w.server.issuer}/account/verify`, { headers: { accept: 'text/html' } });
-    expect(res.status).toBe(401);
-    expect(await res.text()).toContain('请先通过任一政务平台使用一号登录');
+    const res = await fetch(`${w.server.issuer}/account/verify`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/account/login?to=%2Faccount%2Fverify');
     const forged = await fetch(`${w.server.issuer}/account/verify/check/population`, {
       method: 'POST', body: new URLSearchParams({}), headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
     });
