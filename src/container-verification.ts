@@ -36,6 +36,8 @@ export interface VerificationModule {
   /** Rate limits of paid checks, shared by person and enterprise checks. */
   limiter: PaidCheckLimiter;
   close(): void;
+  resealStale(): Promise<number>;
+  rekeyEvidence(): Promise<number>;
 }
 
 /** Blind-index context of values in evidence records (distinct from the persons table's). */
@@ -80,5 +82,41 @@ export function createVerification(deps: {
   return {
     ladder, registry, channelSync, channels, evidence, assurance, service, enterprises, limiter,
     close: () => channelSync.stop(),
+    // After a field-key rotation (`npm run cli -- reencrypt`): channel credentials re-sealed, and
+    // the identity hashes in evidence re-keyed so levels survive dropping the old key.
+    async resealStale() {
+      let n = 0;
+      for (const row of await store.list()) {
+        const write = records.resealed(row);
+        if (write && (await store.update(write))) n += 1;
+      }
+      return n;
+    },
+    async rekeyEvidence() {
+      let n = 0;
+      let after = '00000000-0000-0000-0000-000000000000';
+      const identity = new Map<string, Record<string, string> | null>();
+      for (;;) {
+        const rows = await evidence.subjectBatch(after, 500);
+        if (rows.length === 0) return n;
+        for (const row of rows) {
+          after = row.id;
+          if (!identity.has(row.subject_person_id)) {
+            const p = await persons.get(row.subject_person_id);
+            identity.set(row.subject_person_id, p ? { idNumber: p.idNumber, name: p.name } : null);
+          }
+          const values = identity.get(row.subject_person_id);
+          if (!values) continue;
+          let changed = false;
+          const checked = row.checked.map((c) => {
+            const value = values[c.field];
+            if (value === undefined || !hashesOf(value).slice(1).includes(c.hash)) return c;
+            changed = true;
+            return { ...c, hash: hash(value) };
+          });
+          if (changed) { await evidence.rekey(row.id, checked); n += 1; }
+        }
+      }
+    },
   };
 }

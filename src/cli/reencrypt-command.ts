@@ -11,6 +11,8 @@ export async function reencryptCommand(_args: string[], io: CommandIO, c: Contai
     persons: await c.persons.resealStale(),
     delegations: await c.delegations.resealStale(),
     clients: await c.clients.resealStale(),
+    channels: await c.verification.resealStale(),
+    evidence: await c.verification.rekeyEvidence(),
   };
   await c.audit.record({ actor: 'cli', action: 'crypto.reencrypted', detail: { ...counts, keyId: c.crypto.currentKeyId } });
   for (const [what, n] of Object.entries(counts)) io.out(`${what}: ${n} re-encrypted`);

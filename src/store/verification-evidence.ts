@@ -53,6 +53,17 @@ export class EvidenceStore {
     this.#matches = new NotifiedCache(feed, EVIDENCE_CHANNEL, { maxAgeMs: 30_000, maxEntries: 50_000 });
   }
 
+  /** Evidence about people, a batch at a time in id order (re-keying after a field-key rotation). */
+  subjectBatch(afterId: string, limit: number): Promise<Array<{ id: string; subject_person_id: string; checked: EvidenceWrite['checked'] }>> {
+    return this.knex('verification_evidence').whereNotNull('subject_person_id').andWhere('id', '>', afterId)
+      .orderBy('id').limit(limit).select('id', 'subject_person_id', 'checked');
+  }
+
+  /** Replaces the keyed hashes of a record (same values, new key); the trigger notifies caches. */
+  async rekey(id: string, checked: EvidenceWrite['checked']): Promise<void> {
+    await this.knex('verification_evidence').where({ id }).update({ checked: JSON.stringify(checked) });
+  }
+
   async record(e: EvidenceWrite): Promise<void> {
     await this.knex('verification_evidence').insert({
       id: e.id,

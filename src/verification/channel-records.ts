@@ -38,6 +38,13 @@ export class ChannelRecords {
     return { ...this.publicFields(row), secret: this.crypto.decrypt(row.secret_enc, secretContext(row.id)) };
   }
 
+  /** The same row with its secret sealed under the current field key (after a key rotation). */
+  resealed(row: ChannelRow): ChannelWrite | undefined {
+    if (!this.crypto.isStale(row.secret_enc)) return undefined;
+    const { created_at: _c, updated_at: _u, ...write } = row as ChannelRow & { created_at?: unknown; updated_at?: unknown };
+    return { ...write, secret_enc: this.crypto.encrypt(this.crypto.decrypt(row.secret_enc, secretContext(row.id)), secretContext(row.id)) };
+  }
+
   /** Everything but the secret, without decrypting anything. */
   publicFields(row: ChannelRow): Record<string, unknown> {
     return {

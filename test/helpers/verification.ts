@@ -33,7 +33,7 @@ export async function startVerificationWorld(env: Record<string, string> = {}): 
 
 /** Stores one channel on the sandbox (app A unless overridden), as an administrator would. */
 export async function addChannel(w: VerificationWorld, kind: ChannelKind, id: string, overrides: Partial<ChannelConfigInput> = {}) {
-  return w.c.verification.channels.add(channel(w.sandbox, kind, id, { timeoutMs: 500, ...overrides }), 'test');
+  return w.c.verification.channels.add(channel(w.sandbox, kind, id, { timeoutMs: 1_000, ...overrides }), 'test');
 }
 
 /** Stores two channels of a kind: `${kind}-a` (app A, preferred) and `${kind}-b` (app B). */

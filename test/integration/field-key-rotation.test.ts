@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createContainer, type Container } from '../../src/container.ts';
 import { reencryptCommand } from '../../src/cli/reencrypt-command.ts';
+import { EVIDENCE_HASH_CONTEXT } from '../../src/container-verification.ts';
+import { randomUUID } from 'node:crypto';
 import { migrateLatest, openDatabase, type Database } from '../../src/store/db.ts';
 import { freePort, testEnv, throwawayDatabase, tmpDir } from '../helpers/env.ts';
 import { person } from '../helpers/identities.ts';
@@ -40,6 +42,14 @@ describe('field key rotation', () => {
     await c.enterprises.verifyClaim(claimId, 'operator', 'ref');
     const grant = await c.delegations.grant(rep.ok ? rep.personId! : '', enterprise.id, { agentName: agent.name, agentIdNumber: agent.idNumber, allPlatforms: true, platforms: [], expiresAt: new Date(Date.now() + 86_400_000) });
     const { clientId, generatedSecret } = await c.clients.add({ redirect_uris: ['http://127.0.0.1:9/cb'] });
+    // A population match recorded under key A lifts the person to L2.
+    const h = (v: string) => c.crypto.blindIndex(v, EVIDENCE_HASH_CONTEXT);
+    await c.verification.evidence.record({
+      id: randomUUID(), channelId: 'population-a', kind: 'population', result: 'match', errorCode: null, authorityRef: 'ref-1',
+      checked: [{ field: 'name', hash: h(citizen.name), masked: '张*' }, { field: 'idNumber', hash: h(citizen.idNumber), masked: 'x' }],
+      at: new Date().toISOString(), latencyMs: 5, subjectPersonId: rep.ok ? rep.personId! : null, actor: 'test',
+    });
+    expect((await c.verification.assurance.levelOf(rep.ok ? rep.personId! : '')).level.id).toBe('L2');
     await c.close();
 
     // New key first, old key still accepted: the person is found by the old blind index.
@@ -51,6 +61,7 @@ describe('field key rotation', () => {
     await reencryptCommand([], { out: (l) => lines.push(l), err: () => {}, readStdin: async () => '' }, c);
     expect(lines).toContain('persons: 2 re-encrypted');
     expect(lines).toContain('delegations: 1 re-encrypted');
+    expect(lines).toContain('evidence: 1 re-encrypted');
     expect(lines.join('\n')).toMatch(/clients: [1-9]\d* re-encrypted/);
     await c.close();
 
@@ -60,6 +71,7 @@ describe('field key rotation', () => {
     expect((await c.persons.get(ag.ok ? ag.personId! : ''))?.idNumber).toBe(agent.idNumber);
     await c.delegations.accept(ag.ok ? ag.personId! : '', grant);
     expect((await c.clients.providerMetadata(clientId))?.client_secret).toBe(generatedSecret);
+    expect((await c.verification.assurance.levelOf(rep.ok ? rep.personId! : '')).level.id).toBe('L2');
     const rows = JSON.stringify(await db.knex('persons').select());
     expect(rows).not.toContain(citizen.idNumber);
     await c.close();

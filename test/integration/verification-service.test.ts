@@ -136,7 +136,7 @@ describe('outages', () => {
   it('falls back to the second channel on timeout, 5xx, malformed answer and outage, with evidence of every attempt', async () => {
     const { personId } = await registerFixture(w.c, '黄蕾');
     const faults = [
-      { mode: 'slow', delayMs: 1_500 },
+      { mode: 'slow', delayMs: 2_500 },
       { mode: 'error', status: 502 },
       { mode: 'malformed' },
       { mode: 'down' },

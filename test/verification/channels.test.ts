@@ -8,7 +8,8 @@ let h: Harness;
 let reg: ReturnType<typeof registry>;
 beforeAll(async () => {
   h = await startSandbox();
-  reg = registry(CHANNEL_KINDS.map((kind) => channel(h.sandbox, kind, `${kind.replace('_', '-')}-1`)));
+  // These tests are about answers, not timeouts: a generous timeout keeps them steady on a loaded machine.
+  reg = registry(CHANNEL_KINDS.map((kind) => channel(h.sandbox, kind, `${kind.replace('_', '-')}-1`, { timeoutMs: 2_000 })));
 });
 afterAll(async () => {
   await h.sandbox.close();
