@@ -16,8 +16,9 @@ interface Notice { table: string; channel: string; key: (row: 'OLD' | 'NEW') => 
 const notices: Notice[] = [
   // Client ids can be registered again after removal, so inserts are announced too.
   { table: 'clients', channel: 'yihao_clients', key: (r) => `${r}.client_id`, onInsert: true },
-  // A new row needs no notice: misses are never cached.
-  { table: 'oidc_models', channel: 'yihao_oidc_models', key: (r) => `${r}.model || ':' || ${r}.id`, when: `OLD.model IN (${CACHED_MODELS})`, onInsert: false },
+  // A new row needs no notice: misses are never cached. The writing transaction is the version,
+  // so the writer's own cache keeps what it wrote (write-through, see notified-cache.ts).
+  { table: 'oidc_models', channel: 'yihao_oidc_models', key: (r) => `${r}.model || ':' || ${r}.id || ' ' || txid_current()`, when: `OLD.model IN (${CACHED_MODELS})`, onInsert: false },
   { table: 'persons', channel: 'yihao_persons', key: (r) => `${r}.id::text`, onInsert: false },
   // New evidence raises a person's assurance level, so inserts count here (null subjects send nothing).
   { table: 'verification_evidence', channel: 'yihao_evidence', key: (r) => `${r}.subject_person_id::text`, onInsert: true },

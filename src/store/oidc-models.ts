@@ -27,7 +27,8 @@ const SQL = {
   upsert: `INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, expires_at)
     VALUES ($1, $2, $3::jsonb, $4, $5, $6, CASE WHEN $7::int > 0 THEN now() + make_interval(secs => $7::int) END)
     ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id,
-      uid = EXCLUDED.uid, user_code = EXCLUDED.user_code, expires_at = EXCLUDED.expires_at`,
+      uid = EXCLUDED.uid, user_code = EXCLUDED.user_code, expires_at = EXCLUDED.expires_at
+    RETURNING txid_current()::text AS version, (extract(epoch FROM expires_at) * 1000)::float8 AS expires`,
   find: `${SELECT} WHERE model = $1 AND id = $2 AND ${LIVE}`,
   findByUid: `${SELECT} WHERE model = $1 AND uid = $2 AND ${LIVE} LIMIT 1`,
   findByUserCode: `${SELECT} WHERE model = $1 AND user_code = $2 AND ${LIVE} LIMIT 1`,
@@ -51,20 +52,30 @@ export class OidcModelStore {
 
   constructor(private readonly knex: Knex, feed?: ChangeFeed, preparedStatements = true) {
     this.#sql = new Statements(knex, preparedStatements);
-    this.#cache = new NotifiedCache(feed, MODELS_CHANNEL, { maxAgeMs: 30_000, maxEntries: 50_000 });
+    this.#cache = new NotifiedCache(feed, MODELS_CHANNEL, { maxAgeMs: 30_000, maxEntries: 50_000, versioned: true });
   }
 
   async upsert(model: string, id: string, payload: Payload, expiresInSeconds: number | undefined): Promise<void> {
-    await this.#sql.run('oidc_upsert', SQL.upsert, [
+    const cached = CACHED_MODELS.has(model);
+    const ticket = cached ? this.#cache.begin() : undefined;
+    const json = JSON.stringify(payload);
+    const { rows: [written] } = await this.#sql.run<{ version: string; expires: number | null }>('oidc_upsert', SQL.upsert, [
       model,
       id,
-      JSON.stringify(payload),
+      json,
       (payload.grantId as string | undefined) ?? null,
       (payload.uid as string | undefined) ?? null,
       (payload.userCode as string | undefined) ?? null,
       expiresInSeconds ? Math.ceil(expiresInSeconds) : null,
     ]);
-    this.#changed(model, id);
+    if (!cached) return;
+    // What this process just wrote is the row now (write-through): sessions are re-saved on each
+    // authorization and read again by the token request that follows. Recording the change
+    // first keeps reads that began before the write from storing the old row afterwards.
+    this.#cache.invalidate(`${model}:${id}`, written!.version);
+    const uid = payload.uid as string | undefined;
+    this.#cache.set(ticket, `${model}:${id}`, { json, consumed: null, expires: written!.expires },
+      uid ? [`${model}:findByUid:${uid}`] : [], written!.version);
   }
 
   private async one(name: 'find' | 'findByUid' | 'findByUserCode', model: string, key: string): Promise<Payload | undefined> {

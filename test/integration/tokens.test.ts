@@ -47,6 +47,14 @@ describe('tokens', () => {
     await expect(oidc.refreshTokenGrant(platform.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('lets only the token\'s own platform, or a registered resource server, introspect it', async () => {
+    const tokens = await loginWithOffline(platform);
+    const otherPlatform = await registerPlatform(server.container, server.issuer);
+    expect((await oidc.tokenIntrospection(otherPlatform.config, tokens.access_token)).active).toBe(false);
+    const api = await registerPlatform(server.container, server.issuer, { resource_server: true });
+    expect(await oidc.tokenIntrospection(api.config, tokens.access_token)).toMatchObject({ active: true, client_id: platform.clientId });
+  });
+
   it('authenticates clients with client_secret_post', async () => {
     const p = await registerPlatform(server.container, server.issuer, { token_endpoint_auth_method: 'client_secret_post' });
     const ua = new UserAgent(server.issuer);

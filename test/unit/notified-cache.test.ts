@@ -73,3 +73,39 @@ describe('NotifiedCache', () => {
     expect(cache.get('a')).toBeUndefined();
   });
 });
+
+describe('NotifiedCache write-through (versioned notices)', () => {
+  it('keeps what this process wrote when its own notice arrives, drops it for anyone else\'s', () => {
+    const { feed, state } = fakeFeed();
+    const cache = new NotifiedCache<string>(feed, 'ch', { maxAgeMs: 60_000, maxEntries: 10, versioned: true });
+    const ticket = cache.begin();
+    cache.invalidate('k', '100'); // our write, transaction 100
+    cache.set(ticket, 'k', 'ours', [], '100');
+    state.listener!.notice('k 100');
+    expect(cache.get('k')).toBe('ours');
+    state.listener!.notice('k 101'); // a later write elsewhere
+    expect(cache.get('k')).toBeUndefined();
+  });
+
+  it('does not let a read that began before the write store the old row afterwards', () => {
+    const { feed } = fakeFeed();
+    const cache = new NotifiedCache<string>(feed, 'ch', { maxAgeMs: 60_000, maxEntries: 10, versioned: true });
+    const readTicket = cache.begin();
+    const writeTicket = cache.begin();
+    cache.invalidate('k', '100');
+    cache.set(writeTicket, 'k', 'new', [], '100');
+    cache.set(readTicket, 'k', 'old');
+    expect(cache.get('k')).toBe('new');
+  });
+
+  it('refuses the write-through when a later change was noticed first', () => {
+    const { feed, state } = fakeFeed();
+    const cache = new NotifiedCache<string>(feed, 'ch', { maxAgeMs: 60_000, maxEntries: 10, versioned: true });
+    const ticket = cache.begin();
+    cache.invalidate('k', '100');
+    state.listener!.notice('k 100');
+    state.listener!.notice('k 101'); // committed after ours
+    cache.set(ticket, 'k', 'ours', [], '100');
+    expect(cache.get('k')).toBeUndefined();
+  });
+});
