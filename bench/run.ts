@@ -6,7 +6,8 @@
  *   BENCH_DURATION    seconds measured per figure (default 15)
  *   BENCH_CONNECTIONS concurrent connections / chains for token figures (default 32)
  *   BENCH_LOGIN_CONNECTIONS  concurrent logins (default 8)
- *   BENCH_ONLY        comma-separated figures to run (default all)
+ *   BENCH_ONLY        comma-separated figures to run (default all; `jwks` adds a diagnostic:
+ *                     the fixed cost of a request that reads no state)
  *   BENCH_PROFILE=1   run the servers with --cpu-prof (profiles in bench/profiles/<timestamp>/)
  *   BENCH_NO_CEILING=1  skip the bare provider (quick iterations; ratios are then empty)
  *
@@ -24,7 +25,7 @@ import { prepareLogin, type PreparedLogin } from './lib/flows.ts';
 import { Conn } from './lib/http.ts';
 import { ROOT, runLoad, startTs, stop, treeRssMiB, waitFor, type Watched } from './lib/procs.ts';
 import { figure, latestScale, table, timestamp, writeResults, type Row } from './lib/report.ts';
-import { loginJob, TOKEN_SCENARIOS, tokenJob, UNIT, type Inputs, type TokenScenario } from './lib/scenarios.ts';
+import { loginJob, TOKEN_SCENARIOS, tokenJob, UNIT, type Inputs, type Scenario } from './lib/scenarios.ts';
 import type { Measured } from './lib/stats.ts';
 import { dumpModels, prepareTokens, seed, startYihao, yihaoEnv, type Seeded } from './lib/yihao.ts';
 
@@ -72,7 +73,7 @@ const backendsOf = (admin: Knex, dbName: string) => async () =>
 
 /** The bare ceiling for one figure, in a fresh process: its memory adapter is an LRU of 1,000
  * entries, so what one figure issues would otherwise evict the seed rows the next starts from. */
-async function ceilingRun(name: TokenScenario, bareEnv: Record<string, string>, logFd: number, inputs: Inputs): Promise<Measured> {
+async function ceilingRun(name: Scenario, bareEnv: Record<string, string>, logFd: number, inputs: Inputs): Promise<Measured> {
   const bare = startTs('bench/lib/bare-server.ts', bareEnv, logFd, profArgs(`bare-${name}`));
   try {
     await waitFor(`${bareEnv.ISSUER}/.well-known/openid-configuration`);
@@ -97,7 +98,7 @@ async function bareSeed(dbUrl: string, seeded: Seeded, file: string): Promise<vo
   }
 }
 
-type Results = Partial<Record<TokenScenario | 'password_login', { yihao?: Measured; ceiling?: Measured }>>;
+type Results = Partial<Record<Scenario | 'password_login', { yihao?: Measured; ceiling?: Measured }>>;
 
 async function measure(dir: string, logFd: number, dbUrl: string, argon: Measured | undefined, results: Results, memory: Record<string, unknown>) {
   const port = await freePort();
@@ -117,7 +118,8 @@ async function measure(dir: string, logFd: number, dbUrl: string, argon: Measure
     const watched: Watched = { server: () => processTree(yihao.pid!), db: backendsOf(admin, new URL(dbUrl).pathname.slice(1)) };
 
     memory.yihaoStart = treeRssMiB(yihao.pid!);
-    for (const name of TOKEN_SCENARIOS.filter((s) => only.has(s))) {
+    // `jwks` is diagnostic (the fixed cost of a request), run only when named in BENCH_ONLY.
+    for (const name of ([...TOKEN_SCENARIOS, 'jwks'] as Scenario[]).filter((s) => only.has(s))) {
       log(`${name}: Yihao`);
       const y = await runLoad(tokenJob(name, { origin, connections, ...timing }, inputs), watched);
       log(`  ${fmt(y)}`);

@@ -5,6 +5,8 @@ import type { Job, Timing } from './jobs.ts';
 
 export const TOKEN_SCENARIOS = ['client_credentials', 'refresh', 'userinfo', 'introspection', 'code_flow'] as const;
 export type TokenScenario = (typeof TOKEN_SCENARIOS)[number];
+/** Diagnostic only (BENCH_ONLY=jwks): the fixed cost of a request that touches no state. */
+export type Scenario = TokenScenario | 'jwks';
 
 export interface Inputs {
   cc: BenchClient;
@@ -16,8 +18,10 @@ export interface Inputs {
 
 const FORM = 'application/x-www-form-urlencoded';
 
-export function tokenJob(name: TokenScenario, t: Timing, i: Inputs): Job {
+export function tokenJob(name: Scenario, t: Timing, i: Inputs): Job {
   switch (name) {
+    case 'jwks':
+      return { ...t, kind: 'cannon', method: 'GET', path: '/jwks', headers: {} };
     case 'client_credentials':
       return { ...t, kind: 'cannon', method: 'POST', path: '/token', headers: { authorization: basic(i.cc.clientId, i.cc.clientSecret), 'content-type': FORM }, body: 'grant_type=client_credentials&scope=api' };
     case 'userinfo':

@@ -1,0 +1,34 @@
+import { loadConfig } from '../src/config.ts';
+import { createContainer } from '../src/container.ts';
+import { findAccountWith } from '../src/oidc/account.ts';
+import { withRequestMemo } from '../src/store/request-memo.ts';
+import { migrateLatest } from '../src/store/db.ts';
+import { freePort, testEnv, throwawayDatabase, tmpDir } from '../test/helpers/env.ts';
+const db = await throwawayDatabase('postgres://postgres@127.0.0.1:5432/postgres');
+try {
+  const env = testEnv(tmpDir(), await freePort(), { DATABASE_URL: db.url });
+  const c = await createContainer(loadConfig(env));
+  await migrateLatest(c.db.knex);
+  const r = await c.persons.register({ name: '张三', idNumber: '11010519491231002X', phone: '13900001234', password: 'Correct-Horse-9' });
+  const id = (r as { personId: string }).personId;
+  const fa = findAccountWith(c.persons, c.verification.assurance, c.actingRoles);
+  const ctx = { oidc: { client: { clientId: 'x', scope: 'openid' } } } as never;
+  const once = () => withRequestMemo(async () => { const a = await fa(ctx, id, { sessionUid: 's' } as never); return a!.claims('userinfo', 'openid profile', {}, []); });
+  for (let i = 0; i < 3000; i++) await once();
+  await new Promise((r) => setTimeout(r, 500));
+  for (let i = 0; i < 3000; i++) await once();
+  const n = 20000; const c0 = process.cpuUsage(); const t = performance.now();
+  for (let i = 0; i < n; i++) await once();
+  const cu = process.cpuUsage(c0);
+  console.log('findAccount+claims', ((performance.now() - t) * 1000 / n).toFixed(1), 'µs wall', ((cu.user + cu.system) / n).toFixed(1), 'µs cpu');
+  const p0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) await withRequestMemo(() => c.persons.get(id));
+  const pu = process.cpuUsage(p0); console.log('persons.get', ((pu.user + pu.system) / n).toFixed(1), 'µs cpu');
+  const l0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) await c.verification.assurance.levelOf(id);
+  const lu = process.cpuUsage(l0); console.log('levelOf', ((lu.user + lu.system) / n).toFixed(1), 'µs cpu');
+  const m0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) await c.models.find('Grant', 'nonexistent-but-miss');
+  const mu = process.cpuUsage(m0); console.log('models.find miss (DB)', ((mu.user + mu.system) / n).toFixed(1), 'µs cpu');
+  await c.close();
+} finally { await db.drop(); }
