@@ -10,6 +10,8 @@
  *                     the fixed cost of a request that reads no state)
  *   BENCH_PROFILE=1   run the servers with --cpu-prof (profiles in bench/profiles/<timestamp>/)
  *   BENCH_NO_CEILING=1  skip the bare provider (quick iterations; ratios are then empty)
+ *   BENCH_SOAK        seconds of soak at the end (code flows + logins that leave new sessions),
+ *                     sampling the workers' memory every 10 s (default 0: none)
  *
  * Each figure is measured on Yihao and then at once on the ceiling, so that both see the same
  * machine; the CPU each spends per operation is reported as well (cpu.ts).
@@ -35,6 +37,7 @@ const connections = Number(env.BENCH_CONNECTIONS ?? 32);
 const loginConnections = Number(env.BENCH_LOGIN_CONNECTIONS ?? 8);
 const only = new Set((env.BENCH_ONLY ?? [...TOKEN_SCENARIOS, 'password_login'].join(',')).split(',').map((s) => s.trim()));
 const withCeiling = env.BENCH_NO_CEILING !== '1';
+const soakSeconds = Number(env.BENCH_SOAK ?? 0);
 const baseUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const stamp = timestamp();
 const profileDir = env.BENCH_PROFILE === '1' ? path.join(ROOT, 'bench/profiles', stamp) : undefined;
@@ -98,6 +101,30 @@ async function bareSeed(dbUrl: string, seeded: Seeded, file: string): Promise<vo
   }
 }
 
+/** Memory under a long mixed load: state lives in the database, so worker RSS must level off. */
+async function soak(origin: string, inputs: Inputs, seeded: Seeded, pid: number) {
+  log(`soak: ${soakSeconds} s of code flows and logins (each leaving a new session); memory every 10 s`);
+  const started = performance.now();
+  const samples: Array<{ s: number; rssMiB: number[] }> = [];
+  const sample = () => samples.push({ s: Math.round((performance.now() - started) / 1000), rssMiB: treeRssMiB(pid).slice(1).map((p) => Math.round(p.rss)) });
+  sample();
+  const timer = setInterval(sample, 10_000);
+  const t = { origin, warmup: 0, duration: soakSeconds };
+  try {
+    const [flows, logins] = await Promise.all([
+      runLoad(tokenJob('code_flow', { ...t, connections }, inputs)),
+      runLoad(loginJob({ ...t, connections: 2 }, [], seeded.person.identifier, seeded.person.password, inputs.web)),
+    ]);
+    sample();
+    const first = samples[1] ?? samples[0]!;
+    const last = samples.at(-1)!;
+    log(`  ${flows.count} code flows, ${logins.count} new sessions; worker RSS after 10 s ${first.rssMiB.join(' / ')} MiB, at the end ${last.rssMiB.join(' / ')} MiB`);
+    return { seconds: soakSeconds, codeFlows: flows.count, newSessions: logins.count, samples };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 type Results = Partial<Record<Scenario | 'password_login', { yihao?: Measured; ceiling?: Measured }>>;
 
 async function measure(dir: string, logFd: number, dbUrl: string, argon: Measured | undefined, results: Results, memory: Record<string, unknown>) {
@@ -139,6 +166,7 @@ async function measure(dir: string, logFd: number, dbUrl: string, argon: Measure
       results.password_login = { yihao: m };
     }
     memory.yihaoEnd = treeRssMiB(yihao.pid!);
+    if (soakSeconds > 0) memory.soak = await soak(origin, inputs, seeded, yihao.pid!);
   } finally {
     await admin.destroy();
     await stop(yihao);

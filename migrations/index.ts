@@ -8,6 +8,7 @@ import * as legalPersons from './20261123_002_legal_persons.ts';
 import * as verification from './20261123_003_verification.ts';
 import * as accountConsole from './20261123_004_account_console.ts';
 import * as changeNotices from './20261123_005_change_notices.ts';
+import * as passwordRecovery from './20261123_006_password_recovery.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -17,6 +18,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261123_003_verification', verification],
   ['20261123_004_account_console', accountConsole],
   ['20261123_005_change_notices', changeNotices],
+  ['20261123_006_password_recovery', passwordRecovery],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -9,6 +9,7 @@ import { pendingMigrations } from './store/db.ts';
 import { withRequestMemo } from './store/request-memo.ts';
 import { assetsRouter } from './http/assets.ts';
 import { errorHandler } from './http/error-handler.ts';
+import { ourRoutes } from './http/route-index.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { interactionRouter } from './oidc/interactions.ts';
 import { verificationRouters } from './app-verification.ts';
@@ -44,13 +45,10 @@ export function buildApp(c: Container): Koa {
 
   app.use(securityHeaders(c.config.issuer.startsWith('https:')));
   app.use(errorHandler(c.logger));
-  for (const router of [healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), ...verificationRouters(c), interactionRouter({
+  app.use(ourRoutes([healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), ...verificationRouters(c), interactionRouter({
     provider: () => c.provider.current, persons: c.persons, login: c.login, limits: c.limits, audit: c.audit,
-    actingRoles: c.actingRoles, sessionTtl: c.config.ttl.session,
-  })]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
+    actingRoles: c.actingRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session,
+  })]));
   app.use(async (ctx) => {
     ctx.respond = false;
     await withRequestMemo(() => providerHandler(c.provider.current)(ctx.req, ctx.res));

@@ -7,6 +7,9 @@ import type { Config } from './config.ts';
 import { FieldCrypto } from './crypto/field-crypto.ts';
 import { ensureSigningKeys } from './crypto/signing-keys.ts';
 import { ActingRoles } from './identity/acting-roles.ts';
+import { PasswordRecovery } from './authn/password-recovery.ts';
+import { RecoveryCodeStore } from './store/recovery-codes.ts';
+import { SmsSender } from './verification/sms-sender.ts';
 import { DelegationService } from './identity/delegations.ts';
 import { EnterpriseService } from './identity/enterprises.ts';
 import { PersonService } from './identity/persons.ts';
@@ -49,6 +52,7 @@ export interface Container {
   enterprises: EnterpriseService;
   delegations: DelegationService;
   actingRoles: ActingRoles;
+  recovery: PasswordRecovery;
   /** Channels, evidence, assurance levels, checks (container-verification.ts). */
   verification: VerificationModule;
   /** argon2id with the configured cost (the account page's password change hashes with it). */
@@ -84,6 +88,15 @@ export async function createContainer(config: Config, opts: { database?: Databas
   clients.onChange = (clientId) => clientCache.invalidate(clientId);
   const audit = new Audit(new AuditStore(db.knex), logger);
   const verification = createVerification({ config, knex: db.knex, crypto, persons, limits, audit, logger, changes });
+  const sms = new SmsSender(verification.registry, () => verification.channelSync.ready());
+  const recovery = new PasswordRecovery({
+    persons, hasher, limits, codes: new RecoveryCodeStore(db.knex),
+    codeHash: (id, code) => crypto.blindIndex(code, `recovery.code:${id}`),
+    sendSms: (mobile, code, personId) => sms.send(mobile, 'password_reset', { code }, personId),
+    endSessions: async (personId) => {
+      for (const s of await models.sessionsOf(personId)) await models.destroy('Session', s.id);
+    },
+  });
 
   await ensureSigningKeys(config.keysDir);
   const adapter = adapterFactory(models, clientCache);
@@ -96,7 +109,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
 
   return {
     config, logger, db, crypto, models, limits, persons, login, clients, audit, provider, verification,
-    enterprises, delegations, actingRoles, hasher, accountClient,
+    enterprises, delegations, actingRoles, recovery, hasher, accountClient,
     async close() {
       provider.stop();
       verification.close();

@@ -3,7 +3,7 @@
  * previous answer (a rotated refresh token, a fresh PKCE pair per round trip, one prepared
  * interaction per login). Only steps finished inside the measuring window count.
  */
-import { authorizeRequest, codeFrom } from './flows.ts';
+import { authorizeRequest, codeFrom, prepareLogin } from './flows.ts';
 import { basic, Conn, location } from './http.ts';
 import type { ChainJob } from './jobs.ts';
 import { summarise, type Measured } from './stats.ts';
@@ -42,7 +42,7 @@ function stepsFor(job: ChainJob, conn: Conn, index: number): Step | undefined {
   }
   const pool = job.prepared;
   return async () => {
-    const p = pool.pop();
+    const p = pool.pop() ?? (job.prepareWith ? await prepareLogin(conn, job.prepareWith) : undefined);
     if (!p) throw new Error('ran out of prepared interactions');
     conn.cookies.clear();
     for (const [k, v] of p.cookies) conn.cookies.set(k, v);
@@ -51,6 +51,8 @@ function stepsFor(job: ChainJob, conn: Conn, index: number): Step | undefined {
       form: { _csrf: p.csrf, identifier: job.identifier, password: job.password },
     });
     if (r.status !== 303 || !String(r.headers.location).includes(`/auth/${p.uid}`)) throw new Error(`login ${r.status}: ${r.body.slice(0, 200)}`);
+    // Soak: finish the authorization too, so every login leaves a new SSO session behind.
+    if (job.prepareWith) await conn.request('GET', location(r, conn.origin).pathname, { headers: { accept: 'text/html' } });
   };
 }
 

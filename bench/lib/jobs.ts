@@ -18,7 +18,8 @@ export interface CannonJob extends Timing {
 export type ChainJob = Timing & (
   | { kind: 'refresh'; client: BenchClient; refreshTokens: string[] }
   | { kind: 'code_flow'; client: BenchClient; sessions: Array<Array<[string, string]>>; scope: string }
-  | { kind: 'login'; prepared: PreparedLogin[]; identifier: string; password: string }
+  /** `prepareWith`: when the prepared pool runs dry, fetch the interaction page inline (soak). */
+  | { kind: 'login'; prepared: PreparedLogin[]; identifier: string; password: string; prepareWith?: BenchClient }
 );
 
 export type Job = CannonJob | ChainJob;

@@ -36,8 +36,8 @@ export function tokenJob(name: Scenario, t: Timing, i: Inputs): Job {
   }
 }
 
-export function loginJob(t: Timing, prepared: PreparedLogin[], identifier: string, password: string): Job {
-  return { ...t, kind: 'login', prepared, identifier, password };
+export function loginJob(t: Timing, prepared: PreparedLogin[], identifier: string, password: string, prepareWith?: BenchClient): Job {
+  return { ...t, kind: 'login', prepared, identifier, password, ...(prepareWith ? { prepareWith } : {}) };
 }
 
 /** Units as printed: every figure but scale_latency is completed operations per second. */

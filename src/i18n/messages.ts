@@ -2,6 +2,7 @@
 import { accountMessages } from './account.ts';
 import { identityMessages } from './identity.ts';
 import { legalPersonMessages } from './legal-persons.ts';
+import { recoveryMessages } from './recovery.ts';
 import { verificationMessages } from './verification.ts';
 
 export const LOCALES = ['zh-CN', 'en'] as const;
@@ -20,7 +21,7 @@ const zh: Record<string, string> = {
   'login.cancel': '取消并返回',
   'login.invalid_credentials': '证件号码（手机号）或密码错误',
   'login.rate_limited': '尝试次数过多，请稍后再试',
-  'login.registered': '注册申请已受理。若该证件号码此前未注册，账号已创建，请登录；若已注册，请直接登录或找回密码。',
+  'login.registered': '注册申请已受理。若该证件号码此前未注册，账号已创建，请登录；若已注册，请直接登录，或通过“忘记密码”找回。',
   'register.title': '注册个人账号',
   'register.name': '真实姓名',
   'register.id_number': '居民身份证号码',
@@ -114,8 +115,8 @@ const en: Record<string, string> = {
 };
 
 const dictionaries: Record<Locale, Record<string, string>> = {
-  'zh-CN': { ...identityMessages['zh-CN'], ...legalPersonMessages['zh-CN'], ...verificationMessages['zh-CN'], ...accountMessages['zh-CN'], ...zh },
-  en: { ...identityMessages.en, ...legalPersonMessages.en, ...verificationMessages.en, ...accountMessages.en, ...en },
+  'zh-CN': { ...identityMessages['zh-CN'], ...legalPersonMessages['zh-CN'], ...recoveryMessages['zh-CN'], ...verificationMessages['zh-CN'], ...accountMessages['zh-CN'], ...zh },
+  en: { ...identityMessages.en, ...legalPersonMessages.en, ...recoveryMessages.en, ...verificationMessages.en, ...accountMessages.en, ...en },
 };
 
 export const hasMessage = (key: string) => key in dictionaries['zh-CN'];

@@ -65,15 +65,19 @@ export class PersonService {
     if (this.crypto.keyCount > 1 && (await this.store.findByIdNumberIndex(this.idNumberIndexes(values.idNumber)) || await this.store.findByPhoneIndex(this.crypto.blindIndexes(values.phone, CTX.phone)))) {
       return { ok: true, created: false, personId: undefined };
     }
-    const outcome = await this.store.insertWithPassword({
-      id,
+    const outcome = await this.store.insertWithPassword({ id, ...this.sealFields(values) }, hash);
+    return { ok: true, created: outcome === 'created', personId: outcome === 'created' ? id : undefined };
+  }
+
+  /** The stored form of a person's identifying fields: sealed, plus the blind indexes. */
+  sealFields(values: { name: string; idNumber: string; phone: string }): Pick<PersonRow, 'name_enc' | 'id_number_enc' | 'id_number_bidx' | 'phone_enc' | 'phone_bidx'> {
+    return {
       name_enc: this.crypto.encrypt(values.name, CTX.name),
       id_number_enc: this.crypto.encrypt(values.idNumber, CTX.idNumber),
       id_number_bidx: this.idNumberIndex(values.idNumber),
       phone_enc: this.crypto.encrypt(values.phone, CTX.phone),
       phone_bidx: this.phoneIndex(values.phone),
-    }, hash);
-    return { ok: true, created: outcome === 'created', personId: outcome === 'created' ? id : undefined };
+    };
   }
 
   idNumberIndex(normalised: string): string { return this.crypto.blindIndex(normalised, CTX.idNumber); }
@@ -106,13 +110,7 @@ export class PersonService {
       if (rows.length === 0) return total;
       for (const row of rows) {
         const p = this.decrypt(row);
-        await this.store.reseal(row.id, {
-          name_enc: this.crypto.encrypt(p.name, CTX.name),
-          id_number_enc: this.crypto.encrypt(p.idNumber, CTX.idNumber),
-          id_number_bidx: this.idNumberIndex(p.idNumber),
-          phone_enc: this.crypto.encrypt(p.phone, CTX.phone),
-          phone_bidx: this.phoneIndex(p.phone),
-        });
+        await this.store.reseal(row.id, this.sealFields(p));
       }
       total += rows.length;
     }

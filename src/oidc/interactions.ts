@@ -17,6 +17,8 @@ import type { RateLimitStore } from '../store/rate-limits.ts';
 import type { Audit } from '../audit/audit.ts';
 import type { ActingRoles } from '../identity/acting-roles.ts';
 import { entityPage, mountEntityRoutes } from './entity-pages.ts';
+import { mountRecoveryRoutes } from './recovery-pages.ts';
+import type { PasswordRecovery } from '../authn/password-recovery.ts';
 import { ENTITY_PROMPT } from './entity-prompt.ts';
 
 export interface InteractionDeps {
@@ -26,10 +28,11 @@ export interface InteractionDeps {
   limits: RateLimitStore;
   audit: Audit;
   actingRoles: ActingRoles;
+  recovery: PasswordRecovery;
   sessionTtl: number;
 }
 
-const NOTICES = new Set(['login.registered']);
+const NOTICES = new Set(['login.registered', 'login.password_reset']);
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
 export function interactionRouter(deps: InteractionDeps): Router {
@@ -71,6 +74,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const tools = { details: details as never, clientName, finish };
   const showEntityPage = entityPage(tools, deps.actingRoles);
   mountEntityRoutes(router, tools, deps.actingRoles, deps.audit, deps.sessionTtl);
+  mountRecoveryRoutes(router, tools, deps.recovery, deps.audit);
 
   router.get('/', async (ctx) => {
     const d = await details(ctx);

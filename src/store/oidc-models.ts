@@ -52,7 +52,7 @@ export class OidcModelStore {
 
   constructor(private readonly knex: Knex, feed?: ChangeFeed, preparedStatements = true) {
     this.#sql = new Statements(knex, preparedStatements);
-    this.#cache = new NotifiedCache(feed, MODELS_CHANNEL, { maxAgeMs: 30_000, maxEntries: 50_000, versioned: true });
+    this.#cache = new NotifiedCache(feed, MODELS_CHANNEL, { maxAgeMs: 30_000, maxEntries: 20_000, versioned: true });
   }
 
   async upsert(model: string, id: string, payload: Payload, expiresInSeconds: number | undefined): Promise<void> {

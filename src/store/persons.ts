@@ -28,7 +28,7 @@ export class PersonStore {
   readonly #byId: NotifiedCache<PersonRow>;
 
   constructor(private readonly knex: Knex, feed?: ChangeFeed) {
-    this.#byId = new NotifiedCache(feed, PERSONS_CHANNEL, { maxAgeMs: 30_000, maxEntries: 50_000 });
+    this.#byId = new NotifiedCache(feed, PERSONS_CHANNEL, { maxAgeMs: 30_000, maxEntries: 20_000 });
   }
 
   async findById(id: string): Promise<PersonRow | undefined> {

@@ -50,7 +50,7 @@ export class EvidenceStore {
   readonly #matches: NotifiedCache<CachedMatches>;
 
   constructor(private readonly knex: Knex, feed?: ChangeFeed) {
-    this.#matches = new NotifiedCache(feed, EVIDENCE_CHANNEL, { maxAgeMs: 30_000, maxEntries: 50_000 });
+    this.#matches = new NotifiedCache(feed, EVIDENCE_CHANNEL, { maxAgeMs: 30_000, maxEntries: 20_000 });
   }
 
   /** Evidence about people, a batch at a time in id order (re-keying after a field-key rotation). */

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserAgent, type Page } from '../helpers/browser.ts';
+import { loginThrough, registerPlatform, type Platform } from '../helpers/platform.ts';
+import { addChannel, registerFixture, startVerificationWorld, type VerificationWorld } from '../helpers/verification.ts';
+
+// Forgotten password: ID number + registered mobile → SMS code (the sandbox's SMS channel) → new password.
+let w: VerificationWorld;
+let platform: Platform;
+
+beforeAll(async () => {
+  w = await startVerificationWorld();
+  await addChannel(w, 'sms', 'sms-a');
+  platform = await registerPlatform(w.c, w.server.issuer);
+});
+afterAll(() => w?.stop());
+
+async function recoverPage(ua: UserAgent): Promise<Page> {
+  const start = await platform.authorize();
+  const login = await ua.page(start.url);
+  return ua.page(/href="([^"]*\/recover)"/.exec(login.html)![1]!);
+}
+
+describe('password recovery', () => {
+  it('resets the password with the code texted to the registered mobile, and ends old sessions', async () => {
+    const { fixture, password, personId } = await registerFixture(w.c, '张伟');
+    const mobile = fixture.mobiles[0]!.number;
+    const old = new UserAgent(w.server.issuer);
+    await loginThrough(old, (await platform.authorize()).url, fixture.idNumber, password);
+    expect(await w.c.models.sessionsOf(personId)).toHaveLength(1);
+
+    const ua = new UserAgent(w.server.issuer);
+    const codePage = (await ua.submit(await recoverPage(ua), '/recover', { idNumber: fixture.idNumber, phone: mobile })) as Page;
+    expect(codePage.html).toContain('如果信息与账号一致');
+    const sms = await w.admin.lastSms(mobile);
+    const code = sms!.params.code!;
+    expect(code).toMatch(/^\d{6}$/);
+
+    const wrong = (await ua.submit(codePage, '/recover/complete', { code: code === '000000' ? '111111' : '000000', password: 'New-Passw0rd-2026', passwordConfirm: 'New-Passw0rd-2026' })) as Page;
+    expect(wrong.status).toBe(400);
+    expect(wrong.html).toContain('验证码错误或已过期');
+
+    const done = (await ua.submit(codePage, '/recover/complete', { code, password: 'New-Passw0rd-2026', passwordConfirm: 'New-Passw0rd-2026' })) as Page;
+    expect(done.html).toContain('密码已重置');
+    expect(await w.c.models.sessionsOf(personId)).toHaveLength(0);
+    // The code is single-use; the new password works and the old one no longer does.
+    expect(((await ua.submit(codePage, '/recover/complete', { code, password: 'Other-Passw0rd-1', passwordConfirm: 'Other-Passw0rd-1' })) as Page).status).toBe(400);
+    await expect(w.c.login.authenticate(fixture.idNumber, password, '10.1.1.1')).rejects.toMatchObject({ code: 'login.invalid_credentials' });
+    await expect(w.c.login.authenticate(fixture.idNumber, 'New-Passw0rd-2026', '10.1.1.1')).resolves.toBe(personId);
+  });
+
+  it('answers the same for details that match no account, and sends nothing', async () => {
+    const { fixture } = await registerFixture(w.c, '李娜');
+    const ua = new UserAgent(w.server.issuer);
+    const matched = (await ua.submit(await recoverPage(ua), '/recover', { idNumber: fixture.idNumber, phone: fixture.mobiles[0]!.number })) as Page;
+    const wrongPhone = (await ua.submit(await recoverPage(ua), '/recover', { idNumber: fixture.idNumber, phone: '13900000000' })) as Page;
+    const strip = (h: string) => h.replace(/value="[^"]*"/g, '').replace(/\/interaction\/[\w-]+/g, '');
+    expect(strip(wrongPhone.html)).toBe(strip(matched.html));
+    expect(wrongPhone.status).toBe(matched.status);
+    expect(await w.admin.lastSms('13900000000')).toBeNull();
+  });
+
+  it('gives up after five wrong codes', async () => {
+    const { fixture } = await registerFixture(w.c, '王芳');
+    const ua = new UserAgent(w.server.issuer);
+    const codePage = (await ua.submit(await recoverPage(ua), '/recover', { idNumber: fixture.idNumber, phone: fixture.mobiles[0]!.number })) as Page;
+    const code = (await w.admin.lastSms(fixture.mobiles[0]!.number))!.params.code!;
+    const wrongCode = code === '999999' ? '999998' : '999999';
+    for (let i = 0; i < 5; i++) await ua.submit(codePage, '/recover/complete', { code: wrongCode, password: 'New-Passw0rd-2026', passwordConfirm: 'New-Passw0rd-2026' });
+    const late = (await ua.submit(codePage, '/recover/complete', { code, password: 'New-Passw0rd-2026', passwordConfirm: 'New-Passw0rd-2026' })) as Page;
+    expect(late.status).toBe(400);
+    expect(late.html).toContain('验证码错误或已过期');
+  });
+});
