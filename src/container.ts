@@ -72,7 +72,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
   // Change notices let each process cache what every request reads (clients, tokens, grants,
   // sessions, persons); the embedded database serves a single process and is read through.
   const changes = db.kind === 'postgres' ? new ChangeFeed(db.knex, (err) => logger.warn({ err }, 'change feed unavailable; caches bypassed')) : undefined;
-  const models = new OidcModelStore(db.knex, changes, db.kind === 'postgres');
+  const models = new OidcModelStore(db.knex, changes);
   const limits = new RateLimitStore(db.knex);
   const personStore = new PersonStore(db.knex, changes);
   const hasher = new PasswordHasher(config.argon2);

@@ -63,9 +63,17 @@ export async function seed(env: Record<string, string>): Promise<Seeded> {
   }
 }
 
+/** `npm run migrate && npm start`: migrations first (the code may have gained one since seeding). */
 export async function startYihao(env: Record<string, string>, logFd: number, nodeArgs: string[] = []): Promise<ChildProcess> {
+  const db = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: null, runDir: env.DATA_DIR, poolMax: 1 });
+  try { await migrateLatest(db.knex); } finally { await db.close(); }
   const child = startTs('src/main.ts', env, logFd, nodeArgs);
-  await waitFor(`${env.ISSUER}/readyz`);
+  try {
+    await waitFor(`${env.ISSUER}/readyz`);
+  } catch (err) {
+    await stop(child);
+    throw err;
+  }
   return child;
 }
 

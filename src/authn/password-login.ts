@@ -36,21 +36,23 @@ export class PasswordLogin {
     const idKey = keyFor('login-id', id);
     const idIpKey = keyFor('login-id-ip', id, ip);
 
-    if ((await this.limits.hit(ipKey, this.policy.perIp.windowSeconds)) > this.policy.perIp.max
-      || (await this.limits.peek(idKey)) >= this.policy.perIdentifier.max
-      || (await this.limits.peek(idIpKey)) >= this.policy.perIdentifierIp.max) {
+    // One round trip: count this attempt against the address, read the account's failures.
+    const { hits, peeked: [idFailures, idIpFailures] } = await this.limits.hitAndPeek(ipKey, this.policy.perIp.windowSeconds, [idKey, idIpKey]);
+    if (hits > this.policy.perIp.max || idFailures >= this.policy.perIdentifier.max || idIpFailures >= this.policy.perIdentifierIp.max) {
       throw new AppError('rate_limited', 'login.rate_limited');
     }
 
-    const person = await this.persons.findByIdentifier(id);
-    const hash = person && person.status === 'active' ? await this.persons.passwordHashOf(person.id) : undefined;
+    const found = await this.persons.findForLogin(id);
+    const person = found?.person;
+    const hash = person && person.status === 'active' ? found.passwordHash : undefined;
     const ok = hash ? await this.hasher.verify(hash, password) : await this.hasher.verifyDummy(password);
     if (!ok || !person) {
       await this.limits.hit(idKey, this.policy.perIdentifier.windowSeconds);
       await this.limits.hit(idIpKey, this.policy.perIdentifierIp.windowSeconds);
       throw new AppError('unauthorized', 'login.invalid_credentials');
     }
-    await this.limits.reset(idIpKey);
+    // Only when there is something to forget: most logins have no failures behind them.
+    if (idIpFailures > 0) await this.limits.reset(idIpKey);
     if (hash && this.hasher.needsRehash(hash)) await this.onRehash(person.id, await this.hasher.hash(password));
     return person.id;
   }

@@ -94,6 +94,15 @@ export class PersonService {
     return undefined;
   }
 
+  /** findByIdentifier and passwordHashOf in one round trip: the login path. */
+  async findForLogin(identifier: string): Promise<{ person: PersonRow; passwordHash: string | undefined } | undefined> {
+    const id = parseIdNumber(identifier);
+    const phone = id.ok ? undefined : parsePhone(identifier);
+    const found = id.ok ? await this.store.findWithPassword('id_number_bidx', this.idNumberIndexes(id.value.number))
+      : phone?.ok ? await this.store.findWithPassword('phone_bidx', this.crypto.blindIndexes(phone.value, CTX.phone)) : undefined;
+    return found && { person: found.row, passwordHash: found.passwordHash };
+  }
+
   passwordHashOf(personId: string): Promise<string | undefined> {
     return this.store.passwordHash(personId);
   }

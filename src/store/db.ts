@@ -3,6 +3,7 @@ import knexFactory, { type Knex } from 'knex';
 import path from 'node:path';
 import { migrationSource } from '../../migrations/index.ts';
 import { openEmbedded } from './embedded.ts';
+import { markSharedBackend } from './statements.ts';
 
 export interface Database {
   knex: Knex;
@@ -31,6 +32,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     connection: { host: embedded.socketDir, port: embedded.port, user: 'postgres', database: 'postgres' },
     pool: { min: 0, max: Math.min(opts.poolMax, 8) },
   });
+  markSharedBackend(knex);
   return {
     knex,
     kind: 'embedded',

@@ -50,8 +50,8 @@ export class OidcModelStore {
   readonly #sql: Statements;
   readonly #cache: NotifiedCache<Cached>;
 
-  constructor(private readonly knex: Knex, feed?: ChangeFeed, preparedStatements = true) {
-    this.#sql = new Statements(knex, preparedStatements);
+  constructor(private readonly knex: Knex, feed?: ChangeFeed) {
+    this.#sql = new Statements(knex);
     this.#cache = new NotifiedCache(feed, MODELS_CHANNEL, { maxAgeMs: 30_000, maxEntries: 20_000, versioned: true });
   }
 

@@ -17,18 +17,24 @@ interface KnexPool {
   releaseConnection(conn: PgConnection): Promise<void>;
 }
 
+/**
+ * Connections that share one backend: the embedded database (PGlite) serves every connection
+ * from a single session, so a statement name prepared by one would collide with another's.
+ */
+const sharedBackend = new WeakSet<Knex>();
+
+export function markSharedBackend(knex: Knex): void {
+  sharedBackend.add(knex);
+}
+
 export class Statements {
   readonly #pool: KnexPool;
 
   readonly #named: boolean;
 
-  /**
-   * `named` false for the embedded database: PGlite serves every connection from one backend, so
-   * a statement name prepared by one connection would collide with another's.
-   */
-  constructor(knex: Knex, named = true) {
+  constructor(knex: Knex) {
     this.#pool = knex.client as KnexPool;
-    this.#named = named;
+    this.#named = !sharedBackend.has(knex);
   }
 
   /**
