@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: Yihao against the ceiling of its own stack, in one run on one machine.
  *
- *   DATABASE_URL      PostgreSQL server to create a throw-away database on (default local)
+ *   DATABASE_URL      PostgreSQL server to create a throw-away database on (default: the local
+ *                     server, through its Unix socket when it has one; lib/database-url.ts)
  *   BENCH_WARMUP      seconds of warm-up before each measured window (default 5)
  *   BENCH_DURATION    seconds measured per figure (default 15)
  *   BENCH_CONNECTIONS concurrent connections / chains for token figures (default 32)
@@ -30,6 +31,7 @@ import { figure, latestScale, table, timestamp, writeResults, type Row } from '.
 import { loginJob, TOKEN_SCENARIOS, tokenJob, UNIT, type Inputs, type Scenario } from './lib/scenarios.ts';
 import type { Measured } from './lib/stats.ts';
 import { dumpModels, prepareTokens, seed, startYihao, yihaoEnv, type Seeded } from './lib/yihao.ts';
+import { benchDatabaseUrl } from './lib/database-url.ts';
 
 const env = process.env;
 const timing = { warmup: Number(env.BENCH_WARMUP ?? 5), duration: Number(env.BENCH_DURATION ?? 15) };
@@ -38,7 +40,7 @@ const loginConnections = Number(env.BENCH_LOGIN_CONNECTIONS ?? 8);
 const only = new Set((env.BENCH_ONLY ?? [...TOKEN_SCENARIOS, 'password_login'].join(',')).split(',').map((s) => s.trim()));
 const withCeiling = env.BENCH_NO_CEILING !== '1';
 const soakSeconds = Number(env.BENCH_SOAK ?? 0);
-const baseUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const baseUrl = benchDatabaseUrl(env);
 const stamp = timestamp();
 const profileDir = env.BENCH_PROFILE === '1' ? path.join(ROOT, 'bench/profiles', stamp) : undefined;
 

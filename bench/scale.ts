@@ -2,7 +2,7 @@
  * `npm run bench:scale`: login and userinfo latency with 10 thousand and then 10 million persons
  * in the database (the issue's scale target: login at 10M within 1.2× of login at 10k).
  *
- *   DATABASE_URL           PostgreSQL server for the throw-away database (default local)
+ *   DATABASE_URL           PostgreSQL server for the throw-away database (default local; lib/database-url.ts)
  *   BENCH_SCALE_SIZES      person counts to measure at, ascending (default 10000,10000000)
  *   BENCH_SCALE_DURATION   seconds of sequential logins per size (default 20)
  *   BENCH_SCALE_TOKENS     persons whose userinfo is measured per size (default 200)
@@ -26,11 +26,12 @@ import { ROOT, stop } from './lib/procs.ts';
 import { figure, RESULTS_DIR, timestamp } from './lib/report.ts';
 import type { SeedJob } from './lib/scale-worker.ts';
 import { PASSWORD, seed, startYihao, yihaoEnv } from './lib/yihao.ts';
+import { benchDatabaseUrl } from './lib/database-url.ts';
 
 const sizes = (process.env.BENCH_SCALE_SIZES ?? '10000,10000000').split(',').map(Number);
 const duration = Number(process.env.BENCH_SCALE_DURATION ?? 20);
 const tokenCount = Number(process.env.BENCH_SCALE_TOKENS ?? 200);
-const baseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const baseUrl = benchDatabaseUrl();
 const log = (msg: string) => process.stderr.write(`[scale ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 /** Inserts persons [from, to) with one seeding process per core; resolves with the seconds it took. */

@@ -1,6 +1,7 @@
 /** buildApp(container) → the koa app: our routers first, oidc-provider for everything else. */
 import Router from '@koa/router';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
+import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
 import { accountDeps } from './account/account-deps.ts';
 import { accountRouter } from './account/account-router.ts';
@@ -35,12 +36,14 @@ export function buildApp(c: Container): Koa {
   app.keys = c.config.cookieKeys;
   app.silent = true; // errors are logged by errorHandler, once
 
-  // One composed handler per provider instance (the instance changes when keys rotate).
-  const handlers = new WeakMap<Provider, ReturnType<Provider['callback']>>();
-  const providerHandler = (p: Provider) => {
-    let h = handlers.get(p);
-    if (!h) handlers.set(p, (h = p.callback()));
-    return h;
+  // The provider is a koa app: its middleware runs on this request's own context (as koa-mount
+  // mounts it), rather than through its callback, which would build a second context per request.
+  // One composition per provider instance (the instance changes when keys rotate).
+  const mounted = new WeakMap<Provider, Middleware>();
+  const providerMiddleware = (p: Provider) => {
+    let m = mounted.get(p);
+    if (!m) mounted.set(p, (m = compose(p.middleware) as Middleware));
+    return m;
   };
 
   app.use(securityHeaders(c.config.issuer.startsWith('https:')));
@@ -49,9 +52,6 @@ export function buildApp(c: Container): Koa {
     provider: () => c.provider.current, persons: c.persons, login: c.login, limits: c.limits, audit: c.audit,
     actingRoles: c.actingRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session,
   })]));
-  app.use(async (ctx) => {
-    ctx.respond = false;
-    await withRequestMemo(() => providerHandler(c.provider.current)(ctx.req, ctx.res));
-  });
+  app.use((ctx, next) => withRequestMemo(() => providerMiddleware(c.provider.current)(ctx, next)));
   return app;
 }

@@ -13,12 +13,12 @@ import { parsePhone } from './phone.ts';
 import { memoized } from '../store/request-memo.ts';
 
 export interface Person {
-  id: string;
-  name: string;
-  idNumber: string;
-  phone: string;
-  status: string;
-  createdAt: Date;
+  readonly id: string;
+  readonly name: string;
+  readonly idNumber: string;
+  readonly phone: string;
+  readonly status: string;
+  readonly createdAt: Date;
 }
 
 export interface RegistrationInput { name: string; idNumber: string; phone: string; password: string }
@@ -126,22 +126,32 @@ export class PersonService {
   }
 
   async get(id: string): Promise<Person | undefined> {
-    // Once per provider request (request-memo.ts); each caller gets its own copy.
-    const person = await memoized(`person:${id}`, async () => {
+    // Once per provider request (request-memo.ts); the view is frozen, so callers can share it.
+    return memoized(`person:${id}`, async () => {
       const row = await this.store.findById(id);
       return row && this.decrypt(row);
     });
-    return person && { ...person };
   }
 
+  /**
+   * The decrypted view, each field decrypted at first read: a token or userinfo response names
+   * one or two of them, and AES-GCM per field is a measurable share of such a request.
+   */
   decrypt(row: PersonRow): Person {
-    return {
+    const field = (sealed: string, context: string) => {
+      let plain: string | undefined;
+      return () => (plain ??= this.crypto.decrypt(sealed, context));
+    };
+    const name = field(row.name_enc, CTX.name);
+    const idNumber = field(row.id_number_enc, CTX.idNumber);
+    const phone = field(row.phone_enc, CTX.phone);
+    return Object.freeze({
       id: row.id,
-      name: this.crypto.decrypt(row.name_enc, CTX.name),
-      idNumber: this.crypto.decrypt(row.id_number_enc, CTX.idNumber),
-      phone: this.crypto.decrypt(row.phone_enc, CTX.phone),
+      get name() { return name(); },
+      get idNumber() { return idNumber(); },
+      get phone() { return phone(); },
       status: row.status,
       createdAt: row.created_at,
-    };
+    });
   }
 }

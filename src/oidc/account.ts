@@ -22,6 +22,8 @@ const entityClaim = (r: ActingRole) => ({
   ...(r.delegationId ? { grant_id: r.delegationId } : {}),
 });
 
+const claim = (get: () => string): PropertyDescriptor => ({ get, enumerable: true });
+
 export function findAccountWith(persons: PersonService, assurance: AssuranceLookup | undefined, roles: ActingRoles): FindAccount {
   return async (ctx, sub, token): Promise<Account | undefined> => {
     const person = await persons.get(sub);
@@ -33,18 +35,21 @@ export function findAccountWith(persons: PersonService, assurance: AssuranceLook
         const sessionUid = (token as { sessionUid?: string } | undefined)?.sessionUid;
         const clientId = ctx.oidc.client?.clientId;
         const acting = scope.split(' ').includes('entity') && sessionUid && clientId ? await roles.current(sessionUid, clientId, person.id) : null;
-        return {
+        // Getters: the provider picks the claims the scope and grant allow, and only those are
+        // read, so a field nobody asked for is never decrypted.
+        return Object.defineProperties({
           sub: person.id,
-          name: person.name,
-          phone_number: `+86${person.phone}`,
           // Self-asserted until an SMS check or a carrier channel confirms it.
           phone_number_verified: false,
-          // Only for platforms registered with the `id_number` scope (permitted), and only once
-          // the person consented (the provider filters claims by the grant).
-          ...(ctx.oidc.client?.scope?.split(' ').includes('id_number') ? { id_number: person.idNumber } : {}),
           ...(acting ? { entity: entityClaim(acting) } : {}),
           ...(assurance ? { assurance_level: await assuranceLevelClaim(assurance, person.id, token) } : {}),
-        };
+        }, {
+          name: claim(() => person.name),
+          phone_number: claim(() => `+86${person.phone}`),
+          // Only for platforms registered with the `id_number` scope (permitted), and only once
+          // the person consented (the provider filters claims by the grant).
+          ...(ctx.oidc.client?.scope?.split(' ').includes('id_number') ? { id_number: claim(() => person.idNumber) } : {}),
+        });
       },
     };
   };

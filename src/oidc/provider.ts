@@ -13,6 +13,8 @@ import { SCOPE_CLAIMS } from './account.ts';
 import { assurancePolicy, VERIFY_PROMPT, type AssuranceLookup } from './assurance-policy.ts';
 import { RESOURCE_SCOPES, resourceIndicators } from './resources.ts';
 
+const epochSeconds = () => Math.floor(Date.now() / 1000);
+
 export interface ProviderDeps {
   config: Config;
   jwks: { keys: Record<string, unknown>[] };
@@ -134,7 +136,8 @@ export function buildProvider(deps: ProviderDeps): Provider {
     },
     rotateRefreshToken: true,
     ttl: {
-      Session: ttl.session,
+      // Absolute from the last login, not sliding: a working day, then sign in again.
+      Session: (_ctx, session) => Math.max(1, (session.loginTs ?? epochSeconds()) + ttl.session - epochSeconds()),
       Interaction: ttl.interaction,
       AuthorizationCode: ttl.authorizationCode,
       AccessToken: ttl.accessToken,

@@ -57,8 +57,13 @@ export class OidcModelStore {
 
   async upsert(model: string, id: string, payload: Payload, expiresInSeconds: number | undefined): Promise<void> {
     const cached = CACHED_MODELS.has(model);
-    const ticket = cached ? this.#cache.begin() : undefined;
     const json = JSON.stringify(payload);
+    // Saving what this process last wrote changes nothing: the provider re-saves the SSO session
+    // on every authorization, and its expiry is absolute (provider.ts), so the row is unchanged.
+    // A change by another process would have dropped the entry (change notices).
+    const held = cached ? this.#cache.get(`${model}:${id}`) : undefined;
+    if (held && held.json === json && held.consumed === null) return;
+    const ticket = cached ? this.#cache.begin() : undefined;
     const { rows: [written] } = await this.#sql.run<{ version: string; expires: number | null }>('oidc_upsert', SQL.upsert, [
       model,
       id,

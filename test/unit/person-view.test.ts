@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { FieldCrypto } from '../../src/crypto/field-crypto.ts';
+import { PersonService } from '../../src/identity/persons.ts';
+import type { PersonRow } from '../../src/store/persons.ts';
+import { PasswordHasher } from '../../src/authn/password.ts';
+import type { PersonStore } from '../../src/store/persons.ts';
+
+/** Real AES-GCM, counting what is opened. */
+class CountingCrypto extends FieldCrypto {
+  opened: string[] = [];
+  override decrypt(sealed: string, context: string): string {
+    this.opened.push(context);
+    return super.decrypt(sealed, context);
+  }
+}
+
+describe('the decrypted view of a person', () => {
+  const crypto = new CountingCrypto([randomBytes(32)]);
+  const service = new PersonService(undefined as unknown as PersonStore, crypto, new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }));
+  const row: PersonRow = {
+    id: 'p1', status: 'active', created_at: new Date(0), updated_at: new Date(0),
+    name_enc: crypto.encrypt('张三', 'person.name'), id_number_enc: crypto.encrypt('11010519491231002X', 'person.id_number'),
+    phone_enc: crypto.encrypt('13900001234', 'person.phone'), id_number_bidx: 'x', phone_bidx: 'y',
+  };
+
+  it('opens a field only when it is read, and only once', () => {
+    crypto.opened = [];
+    const p = service.decrypt(row);
+    expect(crypto.opened).toEqual([]);
+    expect(p.name).toBe('张三');
+    expect(p.name).toBe('张三');
+    expect(crypto.opened).toEqual(['person.name']);
+  });
+
+  it('still reads as a whole (spread, JSON) and cannot be changed', () => {
+    const p = service.decrypt(row);
+    expect({ ...p }).toMatchObject({ id: 'p1', name: '张三', idNumber: '11010519491231002X', phone: '13900001234', status: 'active' });
+    expect(JSON.parse(JSON.stringify(p)).idNumber).toBe('11010519491231002X');
+    expect(() => { (p as { status: string }).status = 'disabled'; }).toThrow(TypeError);
+  });
+});
