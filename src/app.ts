@@ -1,8 +1,6 @@
 /** buildApp(container) → the koa app: our routers first, oidc-provider for everything else. */
 import Router from '@koa/router';
-import Koa, { type Middleware } from 'koa';
-import compose from 'koa-compose';
-import type Provider from 'oidc-provider';
+import Koa from 'koa';
 import { accountDeps } from './account/account-deps.ts';
 import { accountRouter } from './account/account-router.ts';
 import type { Container } from './container.ts';
@@ -13,6 +11,7 @@ import { errorHandler } from './http/error-handler.ts';
 import { ourRoutes } from './http/route-index.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { interactionRouter } from './oidc/interactions.ts';
+import { mountProvider } from './oidc/mount.ts';
 import { verificationRouters } from './app-verification.ts';
 
 function healthRouter(c: Container): Router {
@@ -36,22 +35,13 @@ export function buildApp(c: Container): Koa {
   app.keys = c.config.cookieKeys;
   app.silent = true; // errors are logged by errorHandler, once
 
-  // The provider is a koa app: its middleware runs on this request's own context (as koa-mount
-  // mounts it), rather than through its callback, which would build a second context per request.
-  // One composition per provider instance (the instance changes when keys rotate).
-  const mounted = new WeakMap<Provider, Middleware>();
-  const providerMiddleware = (p: Provider) => {
-    let m = mounted.get(p);
-    if (!m) mounted.set(p, (m = compose(p.middleware) as Middleware));
-    return m;
-  };
-
   app.use(securityHeaders(c.config.issuer.startsWith('https:')));
   app.use(errorHandler(c.logger));
   app.use(ourRoutes([healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), ...verificationRouters(c), interactionRouter({
     provider: () => c.provider.current, persons: c.persons, login: c.login, limits: c.limits, audit: c.audit,
     actingRoles: c.actingRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session,
   })]));
-  app.use((ctx, next) => withRequestMemo(() => providerMiddleware(c.provider.current)(ctx, next)));
+  const provider = mountProvider(() => c.provider.current);
+  app.use((ctx, next) => withRequestMemo(() => provider(ctx, next)));
   return app;
 }

@@ -87,24 +87,16 @@ export class PersonService {
 
   /** Finds the account for a login identifier: an ID number or a mobile number. */
   async findByIdentifier(identifier: string): Promise<PersonRow | undefined> {
-    const id = parseIdNumber(identifier);
-    if (id.ok) return this.store.findByIdNumberIndex(this.idNumberIndexes(id.value.number));
-    const phone = parsePhone(identifier);
-    if (phone.ok) return this.store.findByPhoneIndex(this.crypto.blindIndexes(phone.value, CTX.phone));
-    return undefined;
+    return (await this.findForLogin(identifier))?.person;
   }
 
-  /** findByIdentifier and passwordHashOf in one round trip: the login path. */
+  /** findByIdentifier with the account's password hash, in one round trip: the login path. */
   async findForLogin(identifier: string): Promise<{ person: PersonRow; passwordHash: string | undefined } | undefined> {
     const id = parseIdNumber(identifier);
     const phone = id.ok ? undefined : parsePhone(identifier);
     const found = id.ok ? await this.store.findWithPassword('id_number_bidx', this.idNumberIndexes(id.value.number))
       : phone?.ok ? await this.store.findWithPassword('phone_bidx', this.crypto.blindIndexes(phone.value, CTX.phone)) : undefined;
     return found && { person: found.row, passwordHash: found.passwordHash };
-  }
-
-  passwordHashOf(personId: string): Promise<string | undefined> {
-    return this.store.passwordHash(personId);
   }
 
   async setPassword(personId: string, hash: string): Promise<void> {

@@ -2,7 +2,6 @@
 import type { Knex } from 'knex';
 import type { ChangeFeed } from './change-feed.ts';
 import { NotifiedCache } from './notified-cache.ts';
-import { Statements } from './statements.ts';
 
 export const PERSONS_CHANNEL = 'yihao_persons';
 
@@ -28,10 +27,7 @@ export class PersonStore {
    */
   readonly #byId: NotifiedCache<PersonRow>;
 
-  readonly #sql: Statements;
-
   constructor(private readonly knex: Knex, feed?: ChangeFeed) {
-    this.#sql = new Statements(knex);
     this.#byId = new NotifiedCache(feed, PERSONS_CHANNEL, { maxAgeMs: 30_000, maxEntries: 20_000 });
   }
 
@@ -45,13 +41,12 @@ export class PersonStore {
   }
 
   /** Several indexes: the same value under the current and the retired keys (rotation). */
-  // Login lookups skip the query builder (about 80 µs each here); `*` keeps new columns coming.
-  async findByIdNumberIndex(bidx: string[]): Promise<PersonRow | undefined> {
-    return (await this.knex.raw('SELECT * FROM persons WHERE id_number_bidx = ANY(?) LIMIT 1', [bidx])).rows[0];
+  findByIdNumberIndex(bidx: string[]): Promise<PersonRow | undefined> {
+    return this.knex('persons').whereIn('id_number_bidx', bidx).first();
   }
 
-  async findByPhoneIndex(bidx: string[]): Promise<PersonRow | undefined> {
-    return (await this.knex.raw('SELECT * FROM persons WHERE phone_bidx = ANY(?) LIMIT 1', [bidx])).rows[0];
+  findByPhoneIndex(bidx: string[]): Promise<PersonRow | undefined> {
+    return this.knex('persons').whereIn('phone_bidx', bidx).first();
   }
 
   /** Rows with any field not yet sealed under `keyId` (key rotation), a batch at a time. */
@@ -90,11 +85,6 @@ export class PersonStore {
     if (!found) return undefined;
     const { login_password_hash: hash, ...row } = found;
     return { row, passwordHash: hash ?? undefined };
-  }
-
-  async passwordHash(personId: string): Promise<string | undefined> {
-    const { rows } = await this.#sql.run<{ secret: string }>('password_hash', `SELECT secret FROM credentials WHERE person_id = $1 AND kind = 'password'`, [personId]);
-    return rows[0]?.secret;
   }
 
   async setPasswordHash(personId: string, hash: string): Promise<void> {

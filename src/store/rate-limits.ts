@@ -34,10 +34,6 @@ export class RateLimitStore {
     return { hits: row.hits, peeked: [row.a, row.b] };
   }
 
-  async peek(key: string): Promise<number> {
-    return (await this.#sql.run<{ count: number }>('rl_peek', `SELECT ${PEEK('$1')} AS count`, [key])).rows[0]!.count;
-  }
-
   async reset(key: string): Promise<void> {
     await this.#sql.run('rl_reset', 'DELETE FROM rate_limits WHERE key = $1', [key]);
   }
