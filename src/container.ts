@@ -1,4 +1,5 @@
 /** Plain factories wiring the database, stores, domain services and the provider. */
+import { availableParallelism } from 'node:os';
 import { AccountClient } from './account/account-client.ts';
 import { Audit } from './audit/audit.ts';
 import { PasswordLogin } from './authn/password-login.ts';
@@ -75,7 +76,8 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const models = new OidcModelStore(db.knex, changes);
   const limits = new RateLimitStore(db.knex);
   const personStore = new PersonStore(db.knex, changes);
-  const hasher = new PasswordHasher(config.argon2);
+  // Workers share the cores: each runs its share of hashes at once (password.ts says why).
+  const hasher = new PasswordHasher(config.argon2, Math.max(1, Math.ceil(availableParallelism() / config.workers)));
   const persons = new PersonService(personStore, crypto, hasher);
   const enterpriseStore = new EnterpriseStore(db.knex);
   const delegationStore = new DelegationStore(db.knex);

@@ -1,23 +1,31 @@
 /** Password hashing (argon2id) and the strength rules for new passwords. */
+import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
+import { Slots } from './slots.ts';
 
 export interface Argon2Params { memoryCost: number; timeCost: number; parallelism: number }
 
 export class PasswordHasher {
   readonly #params: Argon2Params;
+  readonly #slots: Slots;
   #dummy: Promise<string> | undefined;
 
-  constructor(params: Argon2Params) {
+  /**
+   * `concurrency`: hashes this process runs at once. Each argon2id hash is memory-hard (64 MiB by
+   * default), so more hashes than cores only thrash the CPU caches: logins queue for a core.
+   */
+  constructor(params: Argon2Params, concurrency = availableParallelism()) {
     this.#params = params;
+    this.#slots = new Slots(concurrency);
   }
 
   hash(password: string): Promise<string> {
-    return argon2.hash(password, { type: argon2.argon2id, ...this.#params });
+    return this.#slots.run(() => argon2.hash(password, { type: argon2.argon2id, ...this.#params }));
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
     try {
-      return await argon2.verify(hash, password);
+      return await this.#slots.run(() => argon2.verify(hash, password));
     } catch {
       return false;
     }

@@ -31,6 +31,8 @@ export type RegistrationResult =
 const CTX = { name: 'person.name', idNumber: 'person.id_number', phone: 'person.phone' } as const;
 
 export class PersonService {
+  readonly #views = new WeakMap<object, Person>();
+
   constructor(
     private readonly store: PersonStore,
     private readonly crypto: FieldCrypto,
@@ -121,7 +123,12 @@ export class PersonService {
     // Once per provider request (request-memo.ts); the view is frozen, so callers can share it.
     return memoized(`person:${id}`, async () => {
       const row = await this.store.findById(id);
-      return row && this.decrypt(row);
+      if (!row) return undefined;
+      // The store hands out its cached row itself while it holds it (changes drop it), so the
+      // view, and what it has decrypted, lives exactly as long as that entry: at most 30 s.
+      let view = this.#views.get(row);
+      if (!view) this.#views.set(row, view = this.decrypt(row));
+      return view;
     });
   }
 

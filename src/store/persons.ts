@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { ChangeFeed } from './change-feed.ts';
 import { NotifiedCache } from './notified-cache.ts';
+import { Statements } from './statements.ts';
 
 export const PERSONS_CHANNEL = 'yihao_persons';
 
@@ -26,17 +27,25 @@ export class PersonStore {
    * disabled account or changed data reaches every process at once.
    */
   readonly #byId: NotifiedCache<PersonRow>;
+  readonly #sql: Statements;
 
   constructor(private readonly knex: Knex, feed?: ChangeFeed) {
+    this.#sql = new Statements(knex);
     this.#byId = new NotifiedCache(feed, PERSONS_CHANNEL, { maxAgeMs: 30_000, maxEntries: 20_000 });
   }
 
-  async findById(id: string): Promise<PersonRow | undefined> {
+  /**
+   * Frozen, and while cached the same object on every read: callers may key what they derive
+   * from a row on it (PersonService keeps the decrypted view so), and it dies with the entry.
+   */
+  async findById(id: string): Promise<Readonly<PersonRow> | undefined> {
     const hit = this.#byId.get(id);
-    if (hit) return { ...hit };
+    if (hit) return hit;
     const ticket = this.#byId.begin();
     const row = await this.knex('persons').where({ id }).first() as PersonRow | undefined;
-    if (row) this.#byId.set(ticket, id, { ...row });
+    if (!row) return undefined;
+    Object.freeze(row);
+    this.#byId.set(ticket, id, row);
     return row;
   }
 
@@ -77,11 +86,13 @@ export class PersonStore {
 
   /** The person behind a blind index with their password hash, in one round trip (login). */
   async findWithPassword(column: 'id_number_bidx' | 'phone_bidx', bidx: string[]): Promise<{ row: PersonRow; passwordHash: string | undefined } | undefined> {
-    const { rows } = await this.knex.raw(
-      `SELECT p.*, c.secret AS login_password_hash FROM persons p
+    // A prepared statement per column: every login runs one (statements.ts). Columns are named,
+    // as a prepared `*` would fail once a migration adds one.
+    const { rows: [found] } = await this.#sql.run<PersonRow & { login_password_hash: string | null }>(`person_login_${column}`,
+      `SELECT p.id, p.name_enc, p.id_number_enc, p.id_number_bidx, p.phone_enc, p.phone_bidx, p.status, p.created_at, p.updated_at,
+         c.secret AS login_password_hash FROM persons p
        LEFT JOIN credentials c ON c.person_id = p.id AND c.kind = 'password'
-       WHERE p.${column} = ANY(?) LIMIT 1`, [bidx]);
-    const found = rows[0] as (PersonRow & { login_password_hash: string | null }) | undefined;
+       WHERE p.${column} = ANY($1) LIMIT 1`, [bidx]);
     if (!found) return undefined;
     const { login_password_hash: hash, ...row } = found;
     return { row, passwordHash: hash ?? undefined };

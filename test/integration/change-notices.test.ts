@@ -95,6 +95,20 @@ describe.skipIf(!process.env.DATABASE_URL)('caches and changes made by other pro
     expect(await within(1000, () => userinfoWorks(at))).toBeLessThan(1000);
   });
 
+  it('a name corrected by another process is what userinfo says next, though the old one was decrypted', async () => {
+    const { access_token: at } = await login();
+    const nameNow = async () => (await oidc.fetchUserInfo(platform.config, at, oidc.skipSubjectCheck)).name;
+    expect(await nameNow()).toBe(citizen.name);
+    const who = await other('persons').first('id', 'name_enc');
+    const { name_enc } = otherContainer.persons.sealFields({ name: '李四', idNumber: citizen.idNumber, phone: citizen.phone });
+    await other('persons').where({ id: who.id }).update({ name_enc });
+    try {
+      expect(await within(1000, async () => (await nameNow()) === '李四')).toBeLessThan(1000);
+    } finally {
+      await other('persons').where({ id: who.id }).update({ name_enc: who.name_enc });
+    }
+  });
+
   it('serves nothing from cache while the change feed is down', async () => {
     const { access_token: at } = await login();
     expect(await active(at)).toBe(true);

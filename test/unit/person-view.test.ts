@@ -40,3 +40,30 @@ describe('the decrypted view of a person', () => {
     expect(() => { (p as { status: string }).status = 'disabled'; }).toThrow(TypeError);
   });
 });
+
+describe('the person behind an id', () => {
+  const crypto = new CountingCrypto([randomBytes(32)]);
+  const sealed = (name: string): PersonRow => Object.freeze({
+    id: 'p1', status: 'active', created_at: new Date(0), updated_at: new Date(0),
+    name_enc: crypto.encrypt(name, 'person.name'), id_number_enc: crypto.encrypt('11010519491231002X', 'person.id_number'),
+    phone_enc: crypto.encrypt('13900001234', 'person.phone'), id_number_bidx: 'x', phone_bidx: 'y',
+  });
+  // The store hands out its cached row while it holds it, and a new object once the row changed.
+  let current = sealed('张三');
+  const store = { findById: async () => current } as unknown as PersonStore;
+  const service = new PersonService(store, crypto, new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }));
+
+  it('decrypts a field once for as long as the store holds the same row', async () => {
+    crypto.opened = [];
+    expect((await service.get('p1'))!.name).toBe('张三');
+    expect((await service.get('p1'))!.name).toBe('张三');
+    expect(crypto.opened).toEqual(['person.name']);
+  });
+
+  it('reads the new row once the store has another', async () => {
+    current = sealed('李四');
+    crypto.opened = [];
+    expect((await service.get('p1'))!.name).toBe('李四');
+    expect(crypto.opened).toEqual(['person.name']);
+  });
+});
