@@ -8,6 +8,7 @@
 import type { Knex } from 'knex';
 import type { ChangeFeed } from './change-feed.ts';
 import { NotifiedCache } from './notified-cache.ts';
+import { pending } from './request-memo.ts';
 import { Statements } from './statements.ts';
 
 export type Payload = Record<string, unknown>;
@@ -23,12 +24,16 @@ const LIVE = '(expires_at IS NULL OR expires_at > now())';
 const SELECT = `SELECT id, payload::text AS payload, floor(extract(epoch FROM consumed_at))::int AS consumed,
   (extract(epoch FROM expires_at) * 1000)::float8 AS expires FROM oidc_models`;
 
-const SQL = {
-  upsert: `INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, expires_at)
+const UPSERT = `INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, expires_at)
     VALUES ($1, $2, $3::jsonb, $4, $5, $6, CASE WHEN $7::int > 0 THEN now() + make_interval(secs => $7::int) END)
     ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id,
       uid = EXCLUDED.uid, user_code = EXCLUDED.user_code, expires_at = EXCLUDED.expires_at
-    RETURNING txid_current()::text AS version, (extract(epoch FROM expires_at) * 1000)::float8 AS expires`,
+    RETURNING txid_current()::text AS version, (extract(epoch FROM expires_at) * 1000)::float8 AS expires`;
+
+const SQL = {
+  upsert: UPSERT,
+  // A consume carried by the next save of the same request (see consume()).
+  upsertConsuming: `WITH consumed AS (UPDATE oidc_models SET consumed_at = now() WHERE model = $8 AND id = $9) ${UPSERT}`,
   find: `${SELECT} WHERE model = $1 AND id = $2 AND ${LIVE}`,
   findByUid: `${SELECT} WHERE model = $1 AND uid = $2 AND ${LIVE} LIMIT 1`,
   findByUserCode: `${SELECT} WHERE model = $1 AND user_code = $2 AND ${LIVE} LIMIT 1`,
@@ -36,6 +41,9 @@ const SQL = {
   destroy: 'DELETE FROM oidc_models WHERE model = $1 AND id = $2',
   revokeByGrantId: 'DELETE FROM oidc_models WHERE grant_id = $1',
 } as const;
+
+interface Consume { model: string; id: string }
+const CONSUMES = 'oidc_models.consume';
 
 type Row = { id: string; payload: string; consumed: number | null; expires: number | null };
 interface Cached { json: string; consumed: number | null; expires: number | null }
@@ -58,13 +66,19 @@ export class OidcModelStore {
   async upsert(model: string, id: string, payload: Payload, expiresInSeconds: number | undefined): Promise<void> {
     const cached = CACHED_MODELS.has(model);
     const json = JSON.stringify(payload);
+    const carried = pending(CONSUMES, this.#consumeNow)?.splice(0) ?? [];
+    const carry = carried.pop();
+    if (carried.length) await this.#consumeNow(carried);
     // Saving what this process last wrote changes nothing: the provider re-saves the SSO session
     // on every authorization, and its expiry is absolute (provider.ts), so the row is unchanged.
     // A change by another process would have dropped the entry (change notices).
     const held = cached ? this.#cache.get(`${model}:${id}`) : undefined;
-    if (held && held.json === json && held.consumed === null) return;
+    if (held && held.json === json && held.consumed === null) {
+      if (carry) await this.#consumeNow([carry]);
+      return;
+    }
     const ticket = cached ? this.#cache.begin() : undefined;
-    const { rows: [written] } = await this.#sql.run<{ version: string; expires: number | null }>('oidc_upsert', SQL.upsert, [
+    const values = [
       model,
       id,
       json,
@@ -72,7 +86,11 @@ export class OidcModelStore {
       (payload.uid as string | undefined) ?? null,
       (payload.userCode as string | undefined) ?? null,
       expiresInSeconds ? Math.ceil(expiresInSeconds) : null,
-    ]);
+    ];
+    const { rows: [written] } = await (carry
+      ? this.#sql.run<{ version: string; expires: number | null }>('oidc_upsert_consuming', SQL.upsertConsuming, [...values, carry.model, carry.id])
+      : this.#sql.run<{ version: string; expires: number | null }>('oidc_upsert', SQL.upsert, values));
+    if (carry) this.#changed(carry.model, carry.id);
     if (!cached) return;
     // What this process just wrote is the row now (write-through): sessions are re-saved on each
     // authorization and read again by the token request that follows. Recording the change
@@ -105,10 +123,25 @@ export class OidcModelStore {
   findByUid(model: string, uid: string) { return this.one('findByUid', model, uid); }
   findByUserCode(model: string, userCode: string) { return this.one('findByUserCode', model, userCode); }
 
+  /**
+   * Within a provider request, a consume waits for the request's next save and goes in the same
+   * statement: a redeemed code or rotated refresh token is followed at once by saving the tokens
+   * issued for it, so that is one round trip and one commit instead of two, and the old token is
+   * marked used in the same transaction that stores its successor. A consume no save followed is
+   * written when the request ends, before any response (request-memo.ts).
+   */
   async consume(model: string, id: string): Promise<void> {
-    await this.#sql.run('oidc_consume', SQL.consume, [model, id]);
-    this.#changed(model, id);
+    const queue = pending(CONSUMES, this.#consumeNow);
+    if (queue) queue.push({ model, id });
+    else await this.#consumeNow([{ model, id }]);
   }
+
+  readonly #consumeNow = async (list: Consume[]): Promise<void> => {
+    for (const { model, id } of list) {
+      await this.#sql.run('oidc_consume', SQL.consume, [model, id]);
+      this.#changed(model, id);
+    }
+  };
 
   async destroy(model: string, id: string): Promise<void> {
     await this.#sql.run('oidc_destroy', SQL.destroy, [model, id]);
