@@ -5,7 +5,7 @@ import { accountDeps } from './account/account-deps.ts';
 import { accountRouter } from './account/account-router.ts';
 import type { Container } from './container.ts';
 import { pendingMigrations } from './store/db.ts';
-import { withRequestMemo } from './store/request-memo.ts';
+import { withRequestScope } from './store/request-memo.ts';
 import { assetsRouter } from './http/assets.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { ourRoutes } from './http/route-index.ts';
@@ -42,6 +42,6 @@ export function buildApp(c: Container): Koa {
     actingRoles: c.actingRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session,
   })]));
   const provider = mountProvider(() => c.provider.current);
-  app.use((ctx, next) => withRequestMemo(() => provider(ctx, next)));
+  app.use((ctx, next) => withRequestScope(() => provider(ctx, next)));
   return app;
 }

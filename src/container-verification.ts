@@ -2,13 +2,13 @@
  * Wiring of the verification part of the container: stores, channel registry and its sync with
  * the database, channel administration, the assurance ladder, and the services built on them.
  */
-import type { Knex } from 'knex';
 import type { Audit } from './audit/audit.ts';
 import type { Config } from './config.ts';
 import type { FieldCrypto } from './crypto/field-crypto.ts';
 import type { PersonService } from './identity/persons.ts';
 import type { Logger } from './logger.ts';
 import type { ChangeFeed } from './store/change-feed.ts';
+import type { Database } from './store/db.ts';
 import type { RateLimitStore } from './store/rate-limits.ts';
 import { ChannelStore } from './store/verification-channels.ts';
 import { EvidenceStore } from './store/verification-evidence.ts';
@@ -47,7 +47,7 @@ const QUOTA_KEEP_DAYS = 7;
 
 export function createVerification(deps: {
   config: Config;
-  knex: Knex;
+  db: Database;
   crypto: FieldCrypto;
   persons: PersonService;
   limits: RateLimitStore;
@@ -56,15 +56,15 @@ export function createVerification(deps: {
   /** Change notices for the evidence cache (absent on the embedded database). */
   changes?: ChangeFeed;
 }): VerificationModule {
-  const { config, knex, crypto, persons, logger } = deps;
+  const { config, db, crypto, persons, logger } = deps;
   const ladder = loadLadder(config.assuranceLadderFile);
-  const evidence = new EvidenceStore(knex, deps.changes);
-  const quota = new QuotaCounterStore(knex);
+  const evidence = new EvidenceStore(db.knex, deps.changes);
+  const quota = new QuotaCounterStore(db.knex);
   const hash = (value: string) => crypto.blindIndex(value, EVIDENCE_HASH_CONTEXT);
   // After a key rotation, evidence hashed under a retired key must still count.
   const hashesOf = (value: string) => config.fieldKeys.map((_, i) => crypto.blindIndex(value, EVIDENCE_HASH_CONTEXT, i));
   const registry = new ChannelRegistry({ evidence, hash, quotaStore: quota, client: { logger } });
-  const store = new ChannelStore(knex);
+  const store = new ChannelStore(db.knex);
   const records = new ChannelRecords(crypto);
   const housekeeping = async () => { await quota.sweep(quotaDay(Date.now() - QUOTA_KEEP_DAYS * 86_400_000)); };
   const channelSync = new ChannelSync(store, records, registry, logger, config.channelReloadIntervalMs, housekeeping);

@@ -89,7 +89,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const clientCache = new ClientMetadataCache(clients, changes);
   clients.onChange = (clientId) => clientCache.invalidate(clientId);
   const audit = new Audit(new AuditStore(db.knex), logger);
-  const verification = createVerification({ config, knex: db.knex, crypto, persons, limits, audit, logger, changes });
+  const verification = createVerification({ config, db, crypto, persons, limits, audit, logger, changes });
   const sms = new SmsSender(verification.registry, () => verification.channelSync.ready());
   const recovery = new PasswordRecovery({
     persons, hasher, limits, codes: new RecoveryCodeStore(db.knex),

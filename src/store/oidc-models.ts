@@ -87,9 +87,8 @@ export class OidcModelStore {
       (payload.userCode as string | undefined) ?? null,
       expiresInSeconds ? Math.ceil(expiresInSeconds) : null,
     ];
-    const { rows: [written] } = await (carry
-      ? this.#sql.run<{ version: string; expires: number | null }>('oidc_upsert_consuming', SQL.upsertConsuming, [...values, carry.model, carry.id])
-      : this.#sql.run<{ version: string; expires: number | null }>('oidc_upsert', SQL.upsert, values));
+    const { rows: [written] } = await this.#sql.run<{ version: string; expires: number | null }>(
+      carry ? 'oidc_upsert_consuming' : 'oidc_upsert', carry ? SQL.upsertConsuming : SQL.upsert, carry ? [...values, carry.model, carry.id] : values);
     if (carry) this.#changed(carry.model, carry.id);
     if (!cached) return;
     // What this process just wrote is the row now (write-through): sessions are re-saved on each
@@ -128,7 +127,9 @@ export class OidcModelStore {
    * statement: a redeemed code or rotated refresh token is followed at once by saving the tokens
    * issued for it, so that is one round trip and one commit instead of two, and the old token is
    * marked used in the same transaction that stores its successor. A consume no save followed is
-   * written when the request ends, before any response (request-memo.ts).
+   * written when the request ends, before any response (request-memo.ts). Until then a read in
+   * the same request would see the token unused; oidc-provider never reads one again after
+   * consuming it.
    */
   async consume(model: string, id: string): Promise<void> {
     const queue = pending(CONSUMES, this.#consumeNow);

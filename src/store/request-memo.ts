@@ -16,7 +16,7 @@ interface Scope {
 
 const scope = new AsyncLocalStorage<Scope>();
 
-export async function withRequestMemo<T>(fn: () => Promise<T>): Promise<T> {
+export async function withRequestScope<T>(fn: () => Promise<T>): Promise<T> {
   const s: Scope = { memo: new Map(), pending: new Map() };
   return scope.run(s, async () => {
     try {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withRequestMemo } from '../../src/store/request-memo.ts';
+import { withRequestScope } from '../../src/store/request-memo.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
@@ -21,7 +21,7 @@ describe('consuming within a provider request', () => {
     const code = id();
     const token = id();
     await models().upsert('AuthorizationCode', code, { grantId: 'g1' }, 60);
-    await withRequestMemo(async () => {
+    await withRequestScope(async () => {
       await models().consume('AuthorizationCode', code);
       expect(await consumed('AuthorizationCode', code)).toBeUndefined(); // not yet: waits for the save
       await models().upsert('AccessToken', token, { grantId: 'g1' }, 60);
@@ -33,7 +33,7 @@ describe('consuming within a provider request', () => {
   it('writes neither when the save fails', async () => {
     const code = id();
     await models().upsert('AuthorizationCode', code, { grantId: 'g2' }, 60);
-    await expect(withRequestMemo(async () => {
+    await expect(withRequestScope(async () => {
       await models().consume('AuthorizationCode', code);
       // An expiry past the int range: PostgreSQL refuses the statement.
       await models().upsert('AccessToken', id(), { grantId: 'g2' }, 2 ** 40);
@@ -46,9 +46,9 @@ describe('consuming within a provider request', () => {
     const failed = id();
     await models().upsert('RefreshToken', kept, {}, 60);
     await models().upsert('RefreshToken', failed, {}, 60);
-    await withRequestMemo(async () => { await models().consume('RefreshToken', kept); });
+    await withRequestScope(async () => { await models().consume('RefreshToken', kept); });
     expect(await consumed('RefreshToken', kept)).toEqual(expect.any(Number));
-    await expect(withRequestMemo(async () => {
+    await expect(withRequestScope(async () => {
       await models().consume('RefreshToken', failed);
       throw new Error('the grant was refused');
     })).rejects.toThrow('the grant was refused');

@@ -154,7 +154,7 @@ describe('changes made by another process', () => {
   it('reach this process within the polling interval, from another container or the command line', async () => {
     await w.c.verification.channelSync.ready();
     const logger = createLogger('silent');
-    const other = createVerification({ config: w.c.config, knex: w.c.db.knex, crypto: w.c.crypto, persons: w.c.persons, limits: w.c.limits, audit: w.c.audit, logger });
+    const other = createVerification({ config: w.c.config, db: w.c.db, crypto: w.c.crypto, persons: w.c.persons, limits: w.c.limits, audit: w.c.audit, logger });
     await other.channels.add(channel(w.sandbox, 'carrier', 'carrier-elsewhere', { appId: APP_B.appId, secret: APP_B.secret }), 'test');
     const ids = () => w.c.verification.registry.list().map((c) => c.id);
     await expect.poll(ids, { timeout: 3_000, interval: 50 }).toContain('carrier-elsewhere');
