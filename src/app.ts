@@ -30,6 +30,14 @@ function healthRouter(c: Container): Router {
   return router;
 }
 
+/** Every router of ours, in the order they are tried before the provider. */
+export function ourRouters(c: Container): Router[] {
+  return [healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), ...verificationRouters(c), interactionRouter({
+    provider: () => c.provider.current, persons: c.persons, login: c.login, limits: c.limits, audit: c.audit,
+    actingRoles: c.actingRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session,
+  })];
+}
+
 export function buildApp(c: Container): Koa {
   const app = new Koa({ proxy: c.config.trustProxy });
   app.keys = c.config.cookieKeys;
@@ -37,10 +45,7 @@ export function buildApp(c: Container): Koa {
 
   app.use(securityHeaders(c.config.issuer.startsWith('https:')));
   app.use(errorHandler(c.logger));
-  app.use(ourRoutes([healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), ...verificationRouters(c), interactionRouter({
-    provider: () => c.provider.current, persons: c.persons, login: c.login, limits: c.limits, audit: c.audit,
-    actingRoles: c.actingRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session,
-  })]));
+  app.use(ourRoutes(ourRouters(c)));
   const provider = mountProvider(() => c.provider.current);
   app.use((ctx, next) => withRequestScope(() => provider(ctx, next)));
   return app;

@@ -13,20 +13,30 @@ const firstSegment = (path: string) => {
   return (end < 0 ? path.slice(1) : path.slice(1, end)).toLowerCase();
 };
 
+/**
+ * First path segments that can reach one of the routers' routes, or undefined when that cannot
+ * be told from the paths. Middleware layers (`router.use`) are left out: a router runs them only
+ * for a request one of its routes matches, so they never take a request of their own.
+ */
+export function routeIndex(routers: Router[]): Set<string> | undefined {
+  const firsts = new Set<string>();
+  for (const layer of routers.flatMap((r) => r.stack)) {
+    if (layer.methods.length === 0) continue;
+    if (typeof layer.path !== 'string') return undefined;
+    const first = firstSegment(layer.path);
+    if (/[:*(){}?+]/.test(first)) return undefined;
+    firsts.add(first);
+  }
+  return firsts;
+}
+
 export function ourRoutes(routers: Router[]): Middleware {
   const chain: Middleware[] = routers.flatMap((r) => [r.routes() as unknown as Middleware, r.allowedMethods() as unknown as Middleware]);
   const run: Middleware = (ctx, next) => {
     const step = (i: number): Promise<unknown> => (i === chain.length ? next() : Promise.resolve(chain[i]!(ctx, () => step(i + 1))));
     return step(0) as Promise<void>;
   };
-  const firsts = new Set<string>();
-  let indexable = true;
-  for (const layer of routers.flatMap((r) => r.stack)) {
-    if (typeof layer.path !== 'string') return run;
-    const first = firstSegment(layer.path);
-    if (/[:*(){}?+]/.test(first)) indexable = false;
-    firsts.add(first.replace(/\{.*$/, ''));
-  }
-  if (!indexable) return run;
+  const firsts = routeIndex(routers);
+  if (!firsts) return run;
   return (ctx, next) => (firsts.has(firstSegment(ctx.path)) ? run(ctx, next) : next());
 }
