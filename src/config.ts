@@ -37,6 +37,8 @@ const envSchema = z.object({
   ARGON2_TIME_COST: int(1, 20).default(2),
   ARGON2_PARALLELISM: int(1, 16).default(1),
   DB_POOL_MAX: int(1, 200).default(10),
+  // Pipelined connections per process for the hot prepared statements (store/pipeline.ts).
+  DB_STATEMENT_CONNECTIONS: int(1, 64).default(4),
   // Failed-login throttling (see LOGIN_LIMITS in authn/password-login.ts for the windows). The
   // defaults are the production policy; a load test from one address raises the per-IP figure.
   LOGIN_RATE_LIMIT_PER_IP: int(1, 1_000_000_000).default(60),
@@ -77,6 +79,7 @@ export interface Config {
   allowLoopbackFetch: boolean;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   dbPoolMax: number;
+  dbStatementConnections: number;
   /**
    * Login throttling: attempts per address in 5 minutes (every attempt counts, behind a NAT too),
    * failures per identifier and per identifier + address in 15 minutes. Windows expire, so an
@@ -201,6 +204,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     allowLoopbackFetch: e.ALLOW_LOOPBACK_FETCH ?? !production,
     argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST, parallelism: e.ARGON2_PARALLELISM },
     dbPoolMax: e.DB_POOL_MAX,
+    dbStatementConnections: e.DB_STATEMENT_CONNECTIONS,
     assuranceLadderFile: e.ASSURANCE_LADDER_FILE ? path.resolve(e.ASSURANCE_LADDER_FILE) : DEFAULT_LADDER_FILE,
     channelReloadIntervalMs: e.CHANNEL_RELOAD_INTERVAL_MS,
     loginLimits: {

@@ -3,7 +3,8 @@ import knexFactory, { type Knex } from 'knex';
 import path from 'node:path';
 import { migrationSource } from '../../migrations/index.ts';
 import { openEmbedded } from './embedded.ts';
-import { markSharedBackend } from './statements.ts';
+import { PipelinedConnections } from './pipeline.ts';
+import { usePipeline } from './statements.ts';
 
 export interface Database {
   knex: Knex;
@@ -17,12 +18,16 @@ export interface DatabaseOptions {
   dataDir: string | null;
   runDir?: string;
   poolMax: number;
+  /** Pipelined connections for the hot prepared statements (PostgreSQL only; statements.ts). */
+  statementConnections?: number;
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.databaseUrl) {
     const knex = knexFactory({ client: 'pg', connection: opts.databaseUrl, pool: { min: 0, max: opts.poolMax } });
-    return { knex, kind: 'postgres', close: () => knex.destroy() };
+    const pipeline = new PipelinedConnections(opts.databaseUrl, opts.statementConnections ?? 1);
+    usePipeline(knex, pipeline);
+    return { knex, kind: 'postgres', close: async () => { await pipeline.close(); await knex.destroy(); } };
   }
   const runDir = opts.runDir ?? (opts.dataDir ? path.join(opts.dataDir, 'run') : undefined);
   if (!runDir) throw new Error('an in-memory embedded database needs a runDir for its socket');
@@ -32,7 +37,6 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     connection: { host: embedded.socketDir, port: embedded.port, user: 'postgres', database: 'postgres' },
     pool: { min: 0, max: Math.min(opts.poolMax, 8) },
   });
-  markSharedBackend(knex);
   return {
     knex,
     kind: 'embedded',
