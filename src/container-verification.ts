@@ -35,7 +35,7 @@ export interface VerificationModule {
   enterprises: EnterpriseVerifier;
   /** Rate limits of paid checks, shared by person and enterprise checks. */
   limiter: PaidCheckLimiter;
-  close(): void;
+  close(): Promise<void>;
   resealStale(): Promise<number>;
   rekeyEvidence(): Promise<number>;
 }

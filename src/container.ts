@@ -114,7 +114,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
     enterprises, delegations, actingRoles, recovery, hasher, accountClient,
     async close() {
       provider.stop();
-      verification.close();
+      await verification.close();
       await changes?.close();
       if (!opts.database) await db.close();
     },

@@ -53,9 +53,11 @@ export class ChannelSync {
     return true;
   }
 
-  stop(): void {
+  /** Stops polling; resolves when a load in progress has finished, so the database can close. */
+  async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    await this.#queue;
   }
 
   async #load(): Promise<void> {
