@@ -29,3 +29,9 @@ export function summarise(latencies: number[], seconds: number, errors: number, 
     ...(firstError ? { firstError } : {}),
   };
 }
+
+/** The middle item by `score` (the lower middle of an even count): a figure from one whole round. */
+export function middle<T>(items: T[], score: (t: T) => number): T {
+  const sorted = [...items].sort((a, b) => score(a) - score(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
