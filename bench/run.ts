@@ -151,6 +151,9 @@ async function measure(dir: string, logFd: number, dbUrl: string, results: Resul
   try {
     log(`Yihao listening at ${origin} (pid ${yihao.pid}); logging in ${connections}×2 times for sessions and tokens`);
     const inputs: Inputs = { cc: seeded.cc, web: seeded.web, ...(await prepareTokens(origin, seeded, connections)) };
+    // Refresh tokens for the later rounds, made now so that the ceiling's seed holds them too.
+    const refreshTokens = [...inputs.refreshTokens, ...(await prepareTokens(origin, seeded, connections * (rounds - 1), true)).refreshTokens];
+    const roundInputs = (r: number): Inputs => ({ ...inputs, refreshTokens: refreshTokens.slice((r - 1) * connections, r * connections) });
     const seedFile = path.join(dir, 'bare-seed.json');
     await bareSeed(dbUrl, seeded, seedFile);
     const barePort = await freePort();
@@ -163,11 +166,11 @@ async function measure(dir: string, logFd: number, dbUrl: string, results: Resul
       const all: Round[] = [];
       for (let r = 1; r <= rounds; r++) {
         log(`${name} (round ${r}/${rounds}): Yihao`);
-        const y = await runLoad(tokenJob(name, { origin, connections, ...timing }, inputs), watched);
+        const y = await runLoad(tokenJob(name, { origin, connections, ...timing }, roundInputs(r)), watched);
         log(`  ${fmt(y)}`);
         if (!withCeiling) { all.push({ yihao: y }); continue; }
         log(`${name} (round ${r}/${rounds}): bare oidc-provider`);
-        const c = await ceilingRun(name, bareEnv, logFd, inputs);
+        const c = await ceilingRun(name, bareEnv, logFd, roundInputs(r));
         log(`  ${fmt(c)}`);
         all.push({ yihao: y, ceiling: c });
       }

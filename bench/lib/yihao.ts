@@ -81,8 +81,11 @@ export { stop };
 
 export interface Prepared { sessions: Array<Array<[string, string]>>; accessTokens: string[]; refreshTokens: string[] }
 
-/** Logs in `n` times for code_flow sessions (+ access tokens) and `n` times for refresh tokens. */
-export async function prepareTokens(origin: string, s: Seeded, n: number): Promise<Prepared> {
+/**
+ * Logs in `n` times for code_flow sessions (+ access tokens) and `n` times for refresh tokens;
+ * only the latter with `refreshOnly` (a refresh round uses its tokens up: they are rotated).
+ */
+export async function prepareTokens(origin: string, s: Seeded, n: number, refreshOnly = false): Promise<Prepared> {
   const out: Prepared = { sessions: [], accessTokens: [], refreshTokens: [] };
   const one = async (offline: boolean) => {
     const conn = new Conn(origin);
@@ -103,7 +106,8 @@ export async function prepareTokens(origin: string, s: Seeded, n: number): Promi
     }
   };
   for (let i = 0; i < n; i += 2) {
-    await Promise.all([one(false), one(true), ...(i + 1 < n ? [one(false), one(true)] : [])]);
+    const pair = () => (refreshOnly ? [one(true)] : [one(false), one(true)]);
+    await Promise.all([...pair(), ...(i + 1 < n ? pair() : [])]);
   }
   return out;
 }
