@@ -36,8 +36,9 @@ describe.skipIf(!process.env.DATABASE_URL)('pipelined statement connections', ()
     const results = await Promise.allSettled([insert(1), insert(2), insert(1), insert(3)]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
+    await insert(4); // the prepared statement outlives one failed execution
     const rows = await admin('t').select('id').orderBy('id');
-    expect(rows.map((r: { id: number }) => r.id)).toEqual([1, 2, 3]);
+    expect(rows.map((r: { id: number }) => r.id)).toEqual([1, 2, 3, 4]);
   });
 
   it('sends a statement past a connection that is busy', async () => {
