@@ -73,8 +73,9 @@ export class PipelinedConnections {
   readonly #lanes: Lane[];
   #closed = false;
 
-  constructor(connection: string | pg.ClientConfig, size: number) {
-    const config = typeof connection === 'string' ? { connectionString: connection } : connection;
+  /** A server that accepts the socket but never answers must not hold statements forever. */
+  constructor(connection: string | pg.ClientConfig, size: number, connectTimeoutMs = 10_000) {
+    const config = { ...(typeof connection === 'string' ? { connectionString: connection } : connection), connectionTimeoutMillis: connectTimeoutMs };
     this.#lanes = Array.from({ length: Math.max(1, size) }, () => new Lane(config));
   }
 

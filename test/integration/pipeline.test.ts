@@ -1,3 +1,4 @@
+import net from 'node:net';
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelinedConnections } from '../../src/store/pipeline.ts';
@@ -66,5 +67,20 @@ describe.skipIf(!process.env.DATABASE_URL)('pipelined statement connections', ()
     await pidOf(c);
     await c.close();
     await expect(pidOf(c)).rejects.toThrow(/closed/);
+  });
+});
+
+describe('pipelined statement connections to a server that never answers', () => {
+  it('give up connecting instead of holding statements forever', async () => {
+    const silent = net.createServer(() => {}); // accepts, says nothing
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as net.AddressInfo;
+    const c = new PipelinedConnections(`postgres://x@127.0.0.1:${port}/x`, 1, 300);
+    try {
+      await expect(c.query({ text: 'SELECT 1', values: [] })).rejects.toThrow(/timeout/i);
+    } finally {
+      await c.close();
+      silent.close();
+    }
   });
 });
