@@ -10,6 +10,8 @@ import { ensureSigningKeys } from './crypto/signing-keys.ts';
 import { ActingRoles } from './identity/acting-roles.ts';
 import { PasswordRecovery } from './authn/password-recovery.ts';
 import { RecoveryCodeStore } from './store/recovery-codes.ts';
+import { OneTimeCodes } from './authn/one-time-codes.ts';
+import { OneTimeSecretStore } from './store/one-time-secrets.ts';
 import { SmsSender } from './verification/sms-sender.ts';
 import { DelegationService } from './identity/delegations.ts';
 import { EnterpriseService } from './identity/enterprises.ts';
@@ -54,6 +56,8 @@ export interface Container {
   delegations: DelegationService;
   actingRoles: ActingRoles;
   recovery: PasswordRecovery;
+  /** The single-use primitive for codes sent to people and values accepted once. */
+  oneTimeCodes: OneTimeCodes;
   /** Channels, evidence, assurance levels, checks (container-verification.ts). */
   verification: VerificationModule;
   /** argon2id with the configured cost (the account page's password change hashes with it). */
@@ -100,6 +104,8 @@ export async function createContainer(config: Config, opts: { database?: Databas
     },
   });
 
+  const oneTimeCodes = new OneTimeCodes(new OneTimeSecretStore(db.knex), (id, code) => crypto.blindIndex(code, `one-time-code:${id}`));
+
   await ensureSigningKeys(config.keysDir);
   const adapter = adapterFactory(models, clientCache);
   const findAccount = findAccountWith(persons, verification.assurance, actingRoles);
@@ -111,7 +117,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
 
   return {
     config, logger, db, crypto, models, limits, persons, login, clients, audit, provider, verification,
-    enterprises, delegations, actingRoles, recovery, hasher, accountClient,
+    enterprises, delegations, actingRoles, recovery, oneTimeCodes, hasher, accountClient,
     async close() {
       provider.stop();
       await verification.close();

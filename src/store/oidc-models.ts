@@ -8,7 +8,6 @@
 import type { Knex } from 'knex';
 import type { ChangeFeed } from './change-feed.ts';
 import { NotifiedCache } from './notified-cache.ts';
-import { pending } from './request-memo.ts';
 import { Statements } from './statements.ts';
 
 export type Payload = Record<string, unknown>;
@@ -30,20 +29,35 @@ const UPSERT = `INSERT INTO oidc_models (model, id, payload, grant_id, uid, user
       uid = EXCLUDED.uid, user_code = EXCLUDED.user_code, expires_at = EXCLUDED.expires_at
     RETURNING txid_current()::text AS version, (extract(epoch FROM expires_at) * 1000)::float8 AS expires`;
 
+// Seen-once records (oidc-provider's ReplayDetection: client assertion `jti`s): the insert is the
+// check, so two requests carrying the same value cannot both pass. An expired record may be
+// replaced; a live one is left alone and nothing is returned.
+const INSERT_ONCE = `INSERT INTO oidc_models (model, id, payload, expires_at)
+    VALUES ($1, $2, $3::jsonb, CASE WHEN $4::int > 0 THEN now() + make_interval(secs => $4::int) END)
+    ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, expires_at = EXCLUDED.expires_at, consumed_at = NULL
+      WHERE oidc_models.expires_at <= now()
+    RETURNING 1 AS inserted`;
+
 const SQL = {
   upsert: UPSERT,
-  // A consume carried by the next save of the same request (see consume()).
-  upsertConsuming: `WITH consumed AS (UPDATE oidc_models SET consumed_at = now() WHERE model = $8 AND id = $9) ${UPSERT}`,
+  insertOnce: INSERT_ONCE,
   find: `${SELECT} WHERE model = $1 AND id = $2 AND ${LIVE}`,
   findByUid: `${SELECT} WHERE model = $1 AND uid = $2 AND ${LIVE} LIMIT 1`,
   findByUserCode: `${SELECT} WHERE model = $1 AND user_code = $2 AND ${LIVE} LIMIT 1`,
-  consume: 'UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id = $2',
+  // The one conditional statement that makes a code or refresh token single-use: of any number
+  // of concurrent consumes exactly one changes the row. The grant is read for the losers, whose
+  // whole grant is then revoked (RFC 9700 §4.14.2).
+  consume: `WITH won AS (UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL RETURNING 1)
+    SELECT (SELECT count(*) FROM won)::int AS won, (SELECT grant_id FROM oidc_models WHERE model = $1 AND id = $2) AS grant_id`,
   destroy: 'DELETE FROM oidc_models WHERE model = $1 AND id = $2',
   revokeByGrantId: 'DELETE FROM oidc_models WHERE grant_id = $1',
+  revokeModelByGrantId: 'DELETE FROM oidc_models WHERE grant_id = $1 AND model = $2',
+  // A replayed code or refresh token: everything issued under the grant, and the grant itself.
+  revokeGrant: `DELETE FROM oidc_models WHERE grant_id = $1 OR (model = 'Grant' AND id = $1)`,
 } as const;
 
-interface Consume { model: string; id: string }
-const CONSUMES = 'oidc_models.consume';
+/** What a consume did: `won` is false when the token was already used (or is gone). */
+export interface ConsumeResult { won: boolean; grantId: string | null }
 
 type Row = { id: string; payload: string; consumed: number | null; expires: number | null };
 interface Cached { json: string; consumed: number | null; expires: number | null }
@@ -66,17 +80,11 @@ export class OidcModelStore {
   async upsert(model: string, id: string, payload: Payload, expiresInSeconds: number | undefined): Promise<void> {
     const cached = CACHED_MODELS.has(model);
     const json = JSON.stringify(payload);
-    const carried = pending(CONSUMES, this.#consumeNow)?.splice(0) ?? [];
-    const carry = carried.pop();
-    if (carried.length) await this.#consumeNow(carried);
     // Saving what this process last wrote changes nothing: the provider re-saves the SSO session
     // on every authorization, and its expiry is absolute (provider.ts), so the row is unchanged.
     // A change by another process would have dropped the entry (change notices).
     const held = cached ? this.#cache.get(`${model}:${id}`) : undefined;
-    if (held && held.json === json && held.consumed === null) {
-      if (carry) await this.#consumeNow([carry]);
-      return;
-    }
+    if (held && held.json === json && held.consumed === null) return;
     const ticket = cached ? this.#cache.begin() : undefined;
     const values = [
       model,
@@ -87,9 +95,7 @@ export class OidcModelStore {
       (payload.userCode as string | undefined) ?? null,
       expiresInSeconds ? Math.ceil(expiresInSeconds) : null,
     ];
-    const { rows: [written] } = await this.#sql.run<{ version: string; expires: number | null }>(
-      carry ? 'oidc_upsert_consuming' : 'oidc_upsert', carry ? SQL.upsertConsuming : SQL.upsert, carry ? [...values, carry.model, carry.id] : values);
-    if (carry) this.#changed(carry.model, carry.id);
+    const { rows: [written] } = await this.#sql.run<{ version: string; expires: number | null }>('oidc_upsert', SQL.upsert, values);
     if (!cached) return;
     // What this process just wrote is the row now (write-through): sessions are re-saved on each
     // authorization and read again by the token request that follows. Recording the change
@@ -123,34 +129,40 @@ export class OidcModelStore {
   findByUserCode(model: string, userCode: string) { return this.one('findByUserCode', model, userCode); }
 
   /**
-   * Within a provider request, a consume waits for the request's next save and goes in the same
-   * statement: a redeemed code or rotated refresh token is followed at once by saving the tokens
-   * issued for it, so that is one round trip and one commit instead of two, and the old token is
-   * marked used in the same transaction that stores its successor. A consume no save followed is
-   * written when the request ends, before any response (request-memo.ts). Until then a read in
-   * the same request would see the token unused; oidc-provider never reads one again after
-   * consuming it.
+   * Marks a code or refresh token used, in one conditional statement: under any timing exactly
+   * one caller gets `won`, and a find afterwards (from any process) sees it consumed.
    */
-  async consume(model: string, id: string): Promise<void> {
-    const queue = pending(CONSUMES, this.#consumeNow);
-    if (queue) queue.push({ model, id });
-    else await this.#consumeNow([{ model, id }]);
+  async consume(model: string, id: string): Promise<ConsumeResult> {
+    const row = (await this.#sql.run<{ won: number; grant_id: string | null }>('oidc_consume', SQL.consume, [model, id])).rows[0]!;
+    this.#changed(model, id);
+    return { won: row.won === 1, grantId: row.grant_id };
   }
 
-  readonly #consumeNow = async (list: Consume[]): Promise<void> => {
-    for (const { model, id } of list) {
-      await this.#sql.run('oidc_consume', SQL.consume, [model, id]);
-      this.#changed(model, id);
-    }
-  };
+  /**
+   * Records a value that may be seen once (until `expiresInSeconds`); false when a live record
+   * of it exists already, however many callers race.
+   */
+  async insertOnce(model: string, id: string, payload: Payload, expiresInSeconds: number | undefined): Promise<boolean> {
+    const ttl = expiresInSeconds ? Math.max(1, Math.ceil(expiresInSeconds)) : null;
+    return (await this.#sql.run('oidc_insert_once', SQL.insertOnce, [model, id, JSON.stringify(payload), ttl])).rows.length === 1;
+  }
 
   async destroy(model: string, id: string): Promise<void> {
     await this.#sql.run('oidc_destroy', SQL.destroy, [model, id]);
     this.#changed(model, id);
   }
 
-  async revokeByGrantId(grantId: string): Promise<void> {
-    await this.#sql.run('oidc_revoke_grant', SQL.revokeByGrantId, [grantId]);
+  /** Removes what was issued under a grant: of one model (the adapter's contract), or all. */
+  async revokeByGrantId(grantId: string, model?: string): Promise<void> {
+    if (model) await this.#sql.run('oidc_revoke_model_grant', SQL.revokeModelByGrantId, [grantId, model]);
+    else await this.#sql.run('oidc_revoke_grant', SQL.revokeByGrantId, [grantId]);
+    // Which rows went is not known here; other processes hear of each one from the trigger.
+    this.#cache.clear();
+  }
+
+  /** Removes a grant and everything issued under it (replay detected). */
+  async revokeGrant(grantId: string): Promise<void> {
+    await this.#sql.run('oidc_revoke_whole_grant', SQL.revokeGrant, [grantId]);
     // Which rows went is not known here; other processes hear of each one from the trigger.
     this.#cache.clear();
   }
