@@ -56,9 +56,9 @@ export class Consents {
 
   /** Withdraws every grant the account gave the platform; returns how many there were. */
   async withdraw(accountId: string, clientId: string, ip: string): Promise<number> {
-    if (clientId === ACCOUNT_CLIENT_ID) throw new AppError('invalid_input', 'account.consent_not_found');
+    if (clientId === ACCOUNT_CLIENT_ID) throw new AppError('account.consent_not_found');
     const grants = (await this.store.grantsOf(accountId)).filter((g) => g.payload.clientId === clientId);
-    if (grants.length === 0) throw new AppError('not_found', 'account.consent_not_found');
+    if (grants.length === 0) throw new AppError('account.consent_not_found');
     for (const { id } of grants) {
       // Tokens first: a crash in between leaves a grant without tokens, never tokens without a grant.
       await this.store.revokeByGrantId(id);

@@ -69,7 +69,7 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
   }, admitted, async (ctx) => {
     const { sub, sid, authTime } = accountOf(ctx);
     const person = await deps.persons.get(sub);
-    if (!person || person.status !== 'active') throw new AppError('forbidden', 'account.inactive');
+    if (!person || person.status !== 'active') throw new AppError('account.inactive');
     const locale = localeOf(ctx);
     const [consents, sessions, level, enterprises] = await Promise.all([
       deps.consents.list(sub),

@@ -109,7 +109,7 @@ export function enterpriseRoutes(router: Router, deps: EnterpriseConsoleDeps, ad
   };
   router.post('/account/delegations/:id/:action', admitted, async (ctx) => {
     const entry = Object.hasOwn(actions, ctx.params.action!) ? actions[ctx.params.action!] : undefined;
-    if (!entry) throw new AppError('not_found', 'http.not_found');
+    if (!entry) throw new AppError('http.not_found');
     await attempt(ctx, async () => {
       const { sub } = accountOf(ctx);
       await entry[0](sub, ctx.params.id!);

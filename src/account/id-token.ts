@@ -26,14 +26,14 @@ export async function verifyIdToken(
       requiredClaims: ['sub', 'sid', 'auth_time', 'nonce', 'exp', 'iat'],
       clockTolerance: 5,
     });
-    if (payload.nonce !== expected.nonce) throw new AppError('unauthorized', 'account.id_token_invalid', 'nonce mismatch');
+    if (payload.nonce !== expected.nonce) throw new AppError('account.id_token_invalid', 'nonce mismatch');
     if (typeof payload.sid !== 'string' || typeof payload.auth_time !== 'number' || !payload.sub) {
-      throw new AppError('unauthorized', 'account.id_token_invalid', 'malformed claims');
+      throw new AppError('account.id_token_invalid', 'malformed claims');
     }
     return { sub: payload.sub, sid: payload.sid, authTime: payload.auth_time };
   } catch (e) {
     if (e instanceof AppError) throw e;
-    if (e instanceof joseErrors.JOSEError) throw new AppError('unauthorized', 'account.id_token_invalid', e.code);
+    if (e instanceof joseErrors.JOSEError) throw new AppError('account.id_token_invalid', e.code);
     throw e;
   }
 }

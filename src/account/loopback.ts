@@ -15,7 +15,7 @@ const TIMEOUT_MS = 5000;
 /** The origin this process answers on from inside the host. */
 export function loopbackOrigin(socket: Pick<Socket, 'localPort'>, listenHost: string): string {
   const host = WILDCARD.has(listenHost) ? '127.0.0.1' : listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost}]` : listenHost;
-  if (!socket.localPort) throw new AppError('internal', 'account.no_local_port');
+  if (!socket.localPort) throw new AppError('account.no_local_port');
   return `http://${host}:${socket.localPort}`;
 }
 
@@ -39,12 +39,12 @@ export async function exchangeCode(origin: string, params: { code: string; verif
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (cause) {
-    throw new AppError('unavailable', 'account.token_unreachable', 'the token endpoint did not answer', { cause: String(cause) });
+    throw new AppError('account.token_unreachable', 'the token endpoint did not answer', { cause: String(cause) });
   }
   const body = await res.json().catch(() => ({})) as Partial<TokenResponse> & { error?: string };
   if (!res.ok || typeof body.id_token !== 'string') {
     // invalid_grant: a code used twice, expired or issued for another verifier.
-    throw new AppError('unauthorized', 'account.code_rejected', 'the authorization code was not accepted', { error: body.error ?? `http_${res.status}` });
+    throw new AppError('account.code_rejected', 'the authorization code was not accepted', { error: body.error ?? `http_${res.status}` });
   }
   return body as TokenResponse;
 }

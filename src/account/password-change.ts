@@ -23,9 +23,9 @@ export class PasswordChange {
   ) {}
 
   async change(accountId: string, authTime: number, input: { password: string; confirm: string }, ip: string): Promise<PasswordChangeResult> {
-    if (!isRecentLogin(authTime)) throw new AppError('forbidden', 'account.reauth_required', 'log in again to change the password');
+    if (!isRecentLogin(authTime)) throw new AppError('account.reauth_required', 'log in again to change the password');
     const person = await this.persons.get(accountId);
-    if (!person || person.status !== 'active') throw new AppError('forbidden', 'account.inactive');
+    if (!person || person.status !== 'active') throw new AppError('account.inactive');
     const problem = checkPasswordStrength(input.password, [person.idNumber, person.phone]);
     if (problem) return { ok: false, field: 'password', problem };
     if (input.password !== input.confirm) return { ok: false, field: 'passwordConfirm', problem: 'register.mismatch' };

@@ -55,7 +55,7 @@ export function adminAuthenticator(opts: AdminAuthOptions) {
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
     if (!match) {
       ctx.set('WWW-Authenticate', 'Bearer realm="yihao-admin"');
-      throw new AppError('unauthorized', 'admin.token_required', 'a Bearer access token for urn:yihao:admin is required');
+      throw new AppError('admin.token_required', 'a Bearer access token for urn:yihao:admin is required');
     }
     let payload: JWTPayload;
     try {
@@ -68,7 +68,7 @@ export function adminAuthenticator(opts: AdminAuthOptions) {
       }));
     } catch {
       challenge(ctx, 'invalid_token');
-      throw new AppError('unauthorized', 'admin.invalid_token', 'the access token is not valid for the admin API');
+      throw new AppError('admin.invalid_token', 'the access token is not valid for the admin API');
     }
     const clientId = typeof payload.client_id === 'string' ? payload.client_id : String(payload.sub ?? '');
     const scopes = new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []);
@@ -80,7 +80,7 @@ export function adminAuthenticator(opts: AdminAuthOptions) {
     const principal = await authenticate(ctx);
     if (!principal.scopes.has(scope)) {
       challenge(ctx, 'insufficient_scope', `, scope="${scope}"`);
-      throw new AppError('forbidden', 'admin.insufficient_scope', `the access token lacks the ${scope} scope`);
+      throw new AppError('admin.insufficient_scope', `the access token lacks the ${scope} scope`);
     }
     ctx.state.admin = principal;
     await next();

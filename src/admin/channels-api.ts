@@ -34,7 +34,7 @@ const actor = (ctx: Context) => `client:${(ctx.state.admin as AdminPrincipal).cl
 function body(ctx: Context): unknown {
   const b = (ctx.request as { body?: unknown }).body;
   if (b === undefined || b === null || typeof b !== 'object' || Array.isArray(b)) {
-    throw new AppError('invalid_input', 'admin.json_object_required', 'the request body must be a JSON object');
+    throw new AppError('admin.json_object_required', 'the request body must be a JSON object');
   }
   return b;
 }
@@ -55,7 +55,7 @@ export function channelsApiRouter(deps: ChannelsApiDeps): Router {
     onError(err) {
       // Size limits keep their own status (413); anything else is JSON that does not parse.
       if ((err as { expose?: boolean }).expose) throw err;
-      throw new AppError('invalid_input', 'admin.invalid_json', 'the request body is not valid JSON');
+      throw new AppError('admin.invalid_json', 'the request body is not valid JSON');
     },
   });
 
@@ -65,7 +65,7 @@ export function channelsApiRouter(deps: ChannelsApiDeps): Router {
 
   router.get('/health', read, async (ctx) => {
     const query = healthQuery.safeParse(ctx.query);
-    if (!query.success) throw new AppError('invalid_input', 'admin.invalid_query', 'windowHours must be an integer from 1 to 744');
+    if (!query.success) throw new AppError('admin.invalid_query', 'windowHours must be an integer from 1 to 744');
     await deps.ready();
     ctx.body = { channels: await deps.channels.health(query.data.windowHours) };
   });

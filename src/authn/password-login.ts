@@ -39,7 +39,7 @@ export class PasswordLogin {
     // One round trip: count this attempt against the address, read the account's failures.
     const { hits, peeked: [idFailures, idIpFailures] } = await this.limits.hitAndPeek(ipKey, this.policy.perIp.windowSeconds, [idKey, idIpKey]);
     if (hits > this.policy.perIp.max || idFailures >= this.policy.perIdentifier.max || idIpFailures >= this.policy.perIdentifierIp.max) {
-      throw new AppError('rate_limited', 'login.rate_limited');
+      throw new AppError('login.rate_limited');
     }
 
     const found = await this.persons.findForLogin(id);
@@ -49,7 +49,7 @@ export class PasswordLogin {
     if (!ok || !person) {
       await this.limits.hit(idKey, this.policy.perIdentifier.windowSeconds);
       await this.limits.hit(idIpKey, this.policy.perIdentifierIp.windowSeconds);
-      throw new AppError('unauthorized', 'login.invalid_credentials');
+      throw new AppError('login.invalid_credentials');
     }
     // Only when there is something to forget: most logins have no failures behind them.
     if (idIpFailures > 0) await this.limits.reset(idIpKey);

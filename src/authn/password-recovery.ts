@@ -32,7 +32,7 @@ export class PasswordRecovery {
 
   /** Returns a recovery id to carry to the code page: a real one or an indistinguishable decoy. */
   async start(idNumber: string, phone: string, ip: string): Promise<{ recoveryId: string; sent: boolean }> {
-    if ((await this.deps.limits.hit(`recover-ip:${ip}`, 3600)) > RECOVERY.perIpPerHour) throw new AppError('rate_limited', 'recovery.rate_limited');
+    if ((await this.deps.limits.hit(`recover-ip:${ip}`, 3600)) > RECOVERY.perIpPerHour) throw new AppError('recovery.rate_limited');
     const recoveryId = randomUUID();
     const id = parseIdNumber(idNumber);
     const mobile = parsePhone(phone);
@@ -60,12 +60,12 @@ export class PasswordRecovery {
     const row = /^[0-9a-f-]{36}$/.test(recoveryId) ? await this.deps.codes.attempt(recoveryId, RECOVERY.maxAttempts) : undefined;
     const expected = row ? Buffer.from(row.code_hash) : Buffer.alloc(43);
     const given = Buffer.from(this.deps.codeHash(recoveryId, code.trim()));
-    if (!row || expected.length !== given.length || !timingSafeEqual(expected, given)) throw new AppError('invalid_input', 'recovery.invalid_code');
+    if (!row || expected.length !== given.length || !timingSafeEqual(expected, given)) throw new AppError('recovery.invalid_code');
     const person = await this.deps.persons.get(row.person_id);
-    if (!person) throw new AppError('invalid_input', 'recovery.invalid_code');
+    if (!person) throw new AppError('recovery.invalid_code');
     const weak = checkPasswordStrength(password, [person.idNumber, person.phone]);
-    if (weak) throw new AppError('invalid_input', weak);
-    if (!(await this.deps.codes.consume(recoveryId))) throw new AppError('invalid_input', 'recovery.invalid_code');
+    if (weak) throw new AppError(weak);
+    if (!(await this.deps.codes.consume(recoveryId))) throw new AppError('recovery.invalid_code');
     await this.deps.persons.setPassword(person.id, await this.deps.hasher.hash(password));
     await this.deps.endSessions(person.id);
     return person.id;

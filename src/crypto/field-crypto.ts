@@ -43,7 +43,7 @@ export class FieldCrypto {
     const [version, keyId, iv, ct, tag] = sealed.split('.');
     const key = this.#keys.find((k) => k.id === keyId);
     if (version !== 'v1' || !key || !iv || ct === undefined || !tag) {
-      throw new AppError('internal', 'crypto.unknown_key', 'field encrypted under an unknown key');
+      throw new AppError('crypto.unknown_key', 'field encrypted under an unknown key');
     }
     const decipher = createDecipheriv('aes-256-gcm', key.enc, Buffer.from(iv, 'base64url'));
     decipher.setAAD(Buffer.from(context));

@@ -23,7 +23,7 @@ export const verifyCsrf: Middleware = async (ctx, next) => {
     const body = (ctx.request as { body?: Record<string, unknown> }).body;
     const given = typeof body?._csrf === 'string' ? body._csrf : ctx.get('x-csrf-token');
     if (!expected || !given || expected.length !== given.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(given))) {
-      throw new AppError('forbidden', 'csrf.invalid', 'missing or invalid CSRF token');
+      throw new AppError('csrf.invalid', 'missing or invalid CSRF token');
     }
   }
   await next();

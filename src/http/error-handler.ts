@@ -3,30 +3,12 @@
  * else is logged with its stack and answered with a bare 500 — never a stack trace to the client.
  */
 import type { Context, Middleware } from 'koa';
-import { isAppError, type ErrorKind } from '../errors.ts';
+import { isErrorCode } from '../error-codes.ts';
+import { isAppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { hasMessage } from '../i18n/messages.ts';
 import { sendPage } from './pages.ts';
 
-const STATUS: Record<ErrorKind, number> = {
-  invalid_input: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  rate_limited: 429,
-  unavailable: 503,
-  internal: 500,
-};
-
 const wantsJson = (ctx: Context) => ctx.path.startsWith('/api/') || ctx.path.startsWith('/admin/api/') || !ctx.accepts('html');
-
-/** Page text for an error code: domain codes that have a text, otherwise a generic one. */
-const PAGE_MESSAGES: Record<string, string> = {
-  'csrf.invalid': 'error.csrf',
-  'interaction.expired': 'error.session_expired',
-  'http.not_found': 'error.not_found',
-};
 
 export function errorHandler(logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -37,9 +19,8 @@ export function errorHandler(logger: Logger): Middleware {
       }
     } catch (err) {
       if (isAppError(err)) {
-        const status = STATUS[err.kind];
-        if (status >= 500) logger.error({ err, path: ctx.path }, 'request failed');
-        respond(ctx, status, err.code, err.kind === 'internal' ? 'internal error' : err.message, err.details);
+        if (err.status >= 500) logger.error({ err, path: ctx.path }, 'request failed');
+        respond(ctx, err.status, err.code, err.status === 500 ? 'internal error' : err.message, err.details);
       } else {
         const status = (err as { status?: number; expose?: boolean }).expose ? (err as { status: number }).status : 500;
         if (status >= 500) logger.error({ err, path: ctx.path }, 'unhandled error');
@@ -55,5 +36,6 @@ function respond(ctx: Context, status: number, code: string, message: string, de
     ctx.body = { error: code, message, ...(details ? { details } : {}) };
     return;
   }
-  sendPage(ctx, 'error', { message: PAGE_MESSAGES[code] ?? (hasMessage(code) ? code : 'error.generic'), code }, status);
+  // The page shows the table's text for the code (error-codes.ts), in the visitor's language.
+  sendPage(ctx, 'error', { message: isErrorCode(code) ? code : 'error.generic', code }, status);
 }

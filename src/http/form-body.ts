@@ -14,7 +14,7 @@ async function readCapped(stream: AsyncIterable<Buffer>, maxBytes: number): Prom
   let size = 0;
   for await (const chunk of stream) {
     size += chunk.length;
-    if (size > maxBytes) throw new AppError('invalid_input', 'http.body_too_large', 'the form is too large');
+    if (size > maxBytes) throw new AppError('http.body_too_large', 'the form is too large');
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
@@ -25,16 +25,16 @@ export function formBody(opts: { maxBytes: number }): Middleware {
     if (ctx.method !== 'POST') return next();
     const type = ctx.get('content-type');
     if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
-      throw new AppError('invalid_input', 'http.unsupported_media_type', 'expected a form');
+      throw new AppError('http.unsupported_media_type', 'expected a form');
     }
     const declared = Number(ctx.get('content-length') || 0);
-    if (declared > opts.maxBytes) throw new AppError('invalid_input', 'http.body_too_large', 'the form is too large');
+    if (declared > opts.maxBytes) throw new AppError('http.body_too_large', 'the form is too large');
     const raw = await readCapped(ctx.req, opts.maxBytes);
     let form: FormData;
     try {
       form = await new Request('http://form.invalid/', { method: 'POST', headers: { 'content-type': type }, body: raw }).formData();
     } catch {
-      throw new AppError('invalid_input', 'http.malformed_form', 'the form could not be read');
+      throw new AppError('http.malformed_form', 'the form could not be read');
     }
     const fields: Record<string, string> = {};
     const files: Record<string, UploadedFile> = {};

@@ -12,7 +12,7 @@ export function rateLimit(store: RateLimitStore, name: string, limit: { max: num
     const key = createHash('sha256').update(`${name}\0${clientIp(ctx)}`).digest('base64url');
     if ((await store.hit(key, limit.windowSeconds)) > limit.max) {
       ctx.set('Retry-After', String(limit.windowSeconds));
-      throw new AppError('rate_limited', 'http.rate_limited', 'too many requests');
+      throw new AppError('http.rate_limited', 'too many requests');
     }
     await next();
   };

@@ -1,6 +1,6 @@
 /** Page texts, Chinese first. Keys are stable; error codes from the domain map to texts here. */
+import { ERROR_CODES } from '../error-codes.ts';
 import { accountMessages } from './account.ts';
-import { identityMessages } from './identity.ts';
 import { legalPersonMessages } from './legal-persons.ts';
 import { recoveryMessages } from './recovery.ts';
 import { verificationMessages } from './verification.ts';
@@ -19,8 +19,6 @@ const zh: Record<string, string> = {
   'login.submit': '登录',
   'login.register': '没有账号？注册',
   'login.cancel': '取消并返回',
-  'login.invalid_credentials': '证件号码（手机号）或密码错误',
-  'login.rate_limited': '尝试次数过多，请稍后再试',
   'login.registered': '注册申请已受理。若该证件号码此前未注册，账号已创建，请登录；若已注册，请直接登录，或通过“忘记密码”找回。',
   'register.title': '注册个人账号',
   'register.name': '真实姓名',
@@ -48,17 +46,7 @@ const zh: Record<string, string> = {
   'logout.done': '您已安全退出。',
   'error.title': '出错了',
   'error.generic': '请求无法完成，请返回重新开始。',
-  'error.csrf': '页面已过期，请刷新后重试。',
-  'error.not_found': '页面不存在。',
-  'error.session_expired': '登录页面已过期，请返回原平台重新开始登录。',
   'error.code': '错误代码',
-  'name.invalid': '请输入证件上的真实姓名',
-  'phone.invalid': '请输入 11 位中国大陆手机号码',
-  'password.too_short': '密码至少 8 位',
-  'password.too_long': '密码不能超过 128 位',
-  'password.too_simple': '密码过于简单：请包含大写字母、小写字母、数字、符号中的至少三种，或使用 16 位以上的密码',
-  'password.common': '该密码过于常见，请换一个',
-  'password.contains_personal': '密码不能包含证件号码或手机号码',
 };
 
 const en: Record<string, string> = {
@@ -72,8 +60,6 @@ const en: Record<string, string> = {
   'login.submit': 'Log in',
   'login.register': 'No account? Register',
   'login.cancel': 'Cancel and go back',
-  'login.invalid_credentials': 'Wrong ID number (mobile number) or password',
-  'login.rate_limited': 'Too many attempts; please try again later',
   'login.registered': 'Your registration has been received. If this ID number was not registered before, your account now exists: log in. If it was, log in with it or reset your password.',
   'register.title': 'Register a personal account',
   'register.name': 'Real name',
@@ -101,22 +87,15 @@ const en: Record<string, string> = {
   'logout.done': 'You have been logged out.',
   'error.title': 'Something went wrong',
   'error.generic': 'The request could not be completed; please go back and start again.',
-  'error.csrf': 'This page has expired; reload it and try again.',
-  'error.not_found': 'Page not found.',
-  'error.session_expired': 'This login page has expired; go back to the platform and start again.',
   'error.code': 'Error code',
-  'name.invalid': 'Enter your real name as on your identity document',
-  'phone.invalid': 'Enter an 11-digit mainland China mobile number',
-  'password.too_short': 'At least 8 characters',
-  'password.too_long': 'At most 128 characters',
-  'password.too_simple': 'Too simple: use three of upper case, lower case, digits and symbols, or 16 characters or more',
-  'password.common': 'This password is too common; choose another',
-  'password.contains_personal': 'The password must not contain your ID number or mobile number',
 };
 
+/** Error texts live with their codes (error-codes.ts); pages show them like any other text. */
+const errorTexts = (i: 1 | 2) => Object.fromEntries(Object.entries(ERROR_CODES).map(([code, spec]) => [code, spec[i]]));
+
 const dictionaries: Record<Locale, Record<string, string>> = {
-  'zh-CN': { ...identityMessages['zh-CN'], ...legalPersonMessages['zh-CN'], ...recoveryMessages['zh-CN'], ...verificationMessages['zh-CN'], ...accountMessages['zh-CN'], ...zh },
-  en: { ...identityMessages.en, ...legalPersonMessages.en, ...recoveryMessages.en, ...verificationMessages.en, ...accountMessages.en, ...en },
+  'zh-CN': { ...errorTexts(1), ...legalPersonMessages['zh-CN'], ...recoveryMessages['zh-CN'], ...verificationMessages['zh-CN'], ...accountMessages['zh-CN'], ...zh },
+  en: { ...errorTexts(2), ...legalPersonMessages.en, ...recoveryMessages.en, ...verificationMessages.en, ...accountMessages.en, ...en },
 };
 
 export const hasMessage = (key: string) => key in dictionaries['zh-CN'];

@@ -12,8 +12,6 @@ export const recoveryMessages: Record<'zh-CN' | 'en', Record<string, string>> = 
     'recover.new_password': '新密码',
     'recover.submit': '重置密码',
     'recover.again': '没有收到？重新发送',
-    'recovery.invalid_code': '验证码错误或已过期',
-    'recovery.rate_limited': '操作过于频繁，请稍后再试',
   },
   en: {
     'login.forgot': 'Forgot your password?',
@@ -27,7 +25,5 @@ export const recoveryMessages: Record<'zh-CN' | 'en', Record<string, string>> = 
     'recover.new_password': 'New password',
     'recover.submit': 'Reset password',
     'recover.again': 'No code? Send again',
-    'recovery.invalid_code': 'Wrong or expired code',
-    'recovery.rate_limited': 'Too many attempts; please try again later',
   },
 };

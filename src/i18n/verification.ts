@@ -39,8 +39,6 @@ export const verificationMessages: Record<'zh-CN' | 'en', Record<string, string>
     'verify.counter_only': '“{level}”需要您本人携带有效证件到政务服务窗口现场核验，无法在线完成。',
     'verify.top': '您的实名等级已是可在线达到的最高等级；更高等级请到政务服务窗口办理。',
     'verify.login_required': '您的登录已过期，请重新登录后再提升实名等级。',
-    'verification.image_invalid': '请上传一张清晰的本人照片（不超过 2 MB）',
-    'bank_card.invalid': '银行卡号不正确，请核对后重新输入',
   },
   en: {
     'verify.title': 'Identity verification',
@@ -78,7 +76,5 @@ export const verificationMessages: Record<'zh-CN' | 'en', Record<string, string>
     'verify.counter_only': '“{level}” requires you to bring a valid ID document to a government service counter; it cannot be done online.',
     'verify.top': 'You hold the highest level that can be reached online; higher levels are available at a government service counter.',
     'verify.login_required': 'Your login has expired; log in again to raise your level.',
-    'verification.image_invalid': 'Upload a clear photo of your face (at most 2 MB)',
-    'bank_card.invalid': 'The bank card number is not valid; please check it',
   },
 };

@@ -34,7 +34,7 @@ export class ActingRoles {
     let role: ActingRole | null = null;
     if (enterpriseId) {
       role = (await this.rolesFor(personId, clientId)).find((r) => r.enterpriseId === enterpriseId) ?? null;
-      if (!role) throw new AppError('forbidden', 'entity.not_allowed');
+      if (!role) throw new AppError('entity.not_allowed');
     }
     await this.delegations.select({ session_uid: sessionUid, client_id: clientId, person_id: personId, enterprise_id: role?.enterpriseId ?? null, delegation_id: role?.delegationId ?? null }, ttlSeconds);
     return role;

@@ -146,7 +146,7 @@ export function normalizeCreditCode(input: string): string {
 
 export function computeCreditCheckChar(first17: string): string {
   if (first17.length !== 17 || [...first17].some((c) => !SYMBOLS.includes(c))) {
-    throw new AppError('invalid_input', 'credit_code.format', 'computeCreditCheckChar needs 17 code symbols');
+    throw new AppError('credit_code.format', 'computeCreditCheckChar needs 17 code symbols');
   }
   let sum = 0;
   for (let i = 0; i < 17; i++) sum += SYMBOLS.indexOf(first17[i] ?? '') * (CREDIT_WEIGHTS[i] ?? 0);
@@ -156,7 +156,7 @@ export function computeCreditCheckChar(first17: string): string {
 /** GB 11714 check character for the 8-character body of an organisation code. */
 export function computeOrgCodeCheckChar(body8: string): string {
   if (!/^[0-9A-Z]{8}$/.test(body8)) {
-    throw new AppError('invalid_input', 'credit_code.format', 'computeOrgCodeCheckChar needs 8 digits/letters');
+    throw new AppError('credit_code.format', 'computeOrgCodeCheckChar needs 8 digits/letters');
   }
   let sum = 0;
   for (let i = 0; i < 8; i++) sum += parseInt(body8[i] ?? '', 36) * (ORG_WEIGHTS[i] ?? 0); // A=10..Z=35

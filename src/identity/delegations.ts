@@ -45,23 +45,23 @@ export class DelegationService {
 
   private async requireRepresentative(personId: string, enterpriseId: string): Promise<void> {
     const enterprise = await this.enterprises.findById(enterpriseId);
-    if (!enterprise || enterprise.legal_rep_person_id !== personId) throw new AppError('forbidden', 'delegation.not_representative');
+    if (!enterprise || enterprise.legal_rep_person_id !== personId) throw new AppError('delegation.not_representative');
   }
 
   async grant(repId: string, enterpriseId: string, input: GrantInput, now = new Date()): Promise<string> {
     await this.requireRepresentative(repId, enterpriseId);
     const name = parsePersonName(input.agentName ?? '');
-    if (!name.ok) throw new AppError('invalid_input', name.code);
+    if (!name.ok) throw new AppError(name.code);
     const id = parseIdNumber(input.agentIdNumber ?? '');
-    if (!id.ok) throw new AppError('invalid_input', id.code);
+    if (!id.ok) throw new AppError(id.code);
     const bidx = this.persons.idNumberIndex(id.value.number);
     const rep = await this.persons.get(repId);
-    if (rep?.idNumber === id.value.number) throw new AppError('invalid_input', 'delegation.self');
+    if (rep?.idNumber === id.value.number) throw new AppError('delegation.self');
     const expires = input.expiresAt;
-    if (!(expires instanceof Date) || Number.isNaN(expires.getTime()) || expires <= now) throw new AppError('invalid_input', 'delegation.expiry_past');
-    if (expires.getTime() - now.getTime() > MAX_VALIDITY_DAYS * 86_400_000) throw new AppError('invalid_input', 'delegation.expiry_too_far');
+    if (!(expires instanceof Date) || Number.isNaN(expires.getTime()) || expires <= now) throw new AppError('delegation.expiry_past');
+    if (expires.getTime() - now.getTime() > MAX_VALIDITY_DAYS * 86_400_000) throw new AppError('delegation.expiry_too_far');
     const platforms = input.allPlatforms ? [] : [...new Set(input.platforms.filter(Boolean))];
-    if (!input.allPlatforms && platforms.length === 0) throw new AppError('invalid_input', 'delegation.no_platforms');
+    if (!input.allPlatforms && platforms.length === 0) throw new AppError('delegation.no_platforms');
     const delegationId = randomUUID();
     await this.store.insert({
       id: delegationId, enterprise_id: enterpriseId, granted_by: repId,
@@ -78,33 +78,33 @@ export class DelegationService {
     const person = await this.persons.get(personId);
     const addressedToMe = person && this.persons.idNumberIndexes(person.idNumber).includes(d.agent_id_number_bidx)
       && this.crypto.decrypt(d.agent_name_enc, NAME_CTX) === person.name;
-    if (!addressedToMe) throw new AppError('forbidden', 'delegation.not_addressed');
-    if (d.expires_at <= now) throw new AppError('conflict', 'delegation.expired');
+    if (!addressedToMe) throw new AppError('delegation.not_addressed');
+    if (d.expires_at <= now) throw new AppError('delegation.expired');
     if (!(await this.store.transition(delegationId, ['offered'], 'active', { agent_person_id: personId, accepted_at: now }))) {
-      throw new AppError('conflict', 'delegation.not_offered');
+      throw new AppError('delegation.not_offered');
     }
   }
 
   async decline(personId: string, delegationId: string): Promise<void> {
     const d = await this.require(delegationId);
     const person = await this.persons.get(personId);
-    if (!person || !this.persons.idNumberIndexes(person.idNumber).includes(d.agent_id_number_bidx)) throw new AppError('forbidden', 'delegation.not_addressed');
-    if (!(await this.store.transition(delegationId, ['offered'], 'declined', { ended_at: new Date() }))) throw new AppError('conflict', 'delegation.not_offered');
+    if (!person || !this.persons.idNumberIndexes(person.idNumber).includes(d.agent_id_number_bidx)) throw new AppError('delegation.not_addressed');
+    if (!(await this.store.transition(delegationId, ['offered'], 'declined', { ended_at: new Date() }))) throw new AppError('delegation.not_offered');
   }
 
   async revoke(repId: string, delegationId: string): Promise<void> {
     const d = await this.require(delegationId);
     await this.requireRepresentative(repId, d.enterprise_id);
     if (!(await this.store.transition(delegationId, ['offered', 'active', 'suspended'], 'revoked', { ended_at: new Date() }))) {
-      throw new AppError('conflict', 'delegation.already_ended');
+      throw new AppError('delegation.already_ended');
     }
   }
 
   async resign(agentId: string, delegationId: string): Promise<void> {
     const d = await this.require(delegationId);
-    if (d.agent_person_id !== agentId) throw new AppError('forbidden', 'delegation.not_addressed');
+    if (d.agent_person_id !== agentId) throw new AppError('delegation.not_addressed');
     if (!(await this.store.transition(delegationId, ['active', 'suspended'], 'resigned', { ended_at: new Date() }))) {
-      throw new AppError('conflict', 'delegation.already_ended');
+      throw new AppError('delegation.already_ended');
     }
   }
 
@@ -112,9 +112,9 @@ export class DelegationService {
   async confirm(repId: string, delegationId: string, now = new Date()): Promise<void> {
     const d = await this.require(delegationId);
     await this.requireRepresentative(repId, d.enterprise_id);
-    if (d.expires_at <= now) throw new AppError('conflict', 'delegation.expired');
+    if (d.expires_at <= now) throw new AppError('delegation.expired');
     const to = d.agent_person_id ? 'active' : 'offered';
-    if (!(await this.store.transition(delegationId, ['suspended'], to, { granted_by: repId }))) throw new AppError('conflict', 'delegation.not_suspended');
+    if (!(await this.store.transition(delegationId, ['suspended'], to, { granted_by: repId }))) throw new AppError('delegation.not_suspended');
   }
 
   async forEnterprise(repId: string, enterpriseId: string): Promise<DelegationView[]> {
@@ -148,7 +148,7 @@ export class DelegationService {
 
   private async require(id: string): Promise<DelegationRow> {
     const d = await this.store.find(id);
-    if (!d) throw new AppError('not_found', 'delegation.not_found');
+    if (!d) throw new AppError('delegation.not_found');
     return d;
   }
 

@@ -27,14 +27,14 @@ export class EnterpriseService {
   /** A logged-in person claims to be the legal representative of the enterprise with this code. */
   async claim(personId: string, input: { creditCode: string; name: string }): Promise<{ enterprise: EnterpriseRow; claimId: string }> {
     const code = parseCreditCode(input.creditCode ?? '');
-    if (!code.ok) throw new AppError('invalid_input', code.code);
+    if (!code.ok) throw new AppError(code.code);
     const name = (input.name ?? '').trim();
-    if (name.length < 2 || name.length > 120) throw new AppError('invalid_input', 'enterprise.name_invalid');
+    if (name.length < 2 || name.length > 120) throw new AppError('enterprise.name_invalid');
     const enterprise = await this.store.ensure({ id: randomUUID(), credit_code: code.value.code, name, category: code.value.category });
-    if (enterprise.legal_rep_person_id === personId) throw new AppError('conflict', 'enterprise.already_representative');
+    if (enterprise.legal_rep_person_id === personId) throw new AppError('enterprise.already_representative');
     const claimId = randomUUID();
     if (!(await this.store.insertClaim({ id: claimId, enterprise_id: enterprise.id, person_id: personId, claimed_name: name }))) {
-      throw new AppError('conflict', 'enterprise.claim_pending');
+      throw new AppError('enterprise.claim_pending');
     }
     return { enterprise, claimId };
   }
@@ -64,7 +64,7 @@ export class EnterpriseService {
     const claim = await this.pendingClaim(this.store, claimId);
     const enterprise = (await this.store.findById(claim.enterprise_id))!;
     const person = await this.persons.get(claim.person_id);
-    if (!person) throw new AppError('not_found', 'person.not_found');
+    if (!person) throw new AppError('person.not_found');
     const answer = await check({
       creditCode: enterprise.credit_code, name: claim.claimed_name,
       legalRepName: person.name, legalRepIdNumber: person.idNumber, personId: person.id,
@@ -76,8 +76,8 @@ export class EnterpriseService {
 
   private async pendingClaim(store: EnterpriseStore, claimId: string): Promise<ClaimRow> {
     const claim = await store.findClaim(claimId);
-    if (!claim) throw new AppError('not_found', 'enterprise.claim_not_found');
-    if (claim.status !== 'pending') throw new AppError('conflict', 'enterprise.claim_decided');
+    if (!claim) throw new AppError('enterprise.claim_not_found');
+    if (claim.status !== 'pending') throw new AppError('enterprise.claim_decided');
     return claim;
   }
 

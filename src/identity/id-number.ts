@@ -86,7 +86,7 @@ export function normalizeIdNumber(input: string): string {
 
 export function computeIdCheckChar(first17: string): string {
   if (!/^\d{17}$/.test(first17)) {
-    throw new AppError('invalid_input', 'id_number.format', 'computeIdCheckChar needs exactly 17 digits');
+    throw new AppError('id_number.format', 'computeIdCheckChar needs exactly 17 digits');
   }
   let sum = 0;
   for (let i = 0; i < 17; i++) sum += Number(first17[i]) * (WEIGHTS[i] ?? 0);

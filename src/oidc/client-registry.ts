@@ -40,14 +40,14 @@ export class ClientRegistry {
       const value = metadata[field];
       const urls = Array.isArray(value) ? value : value === undefined ? [] : [value];
       if (urls.some((u) => typeof u !== 'string' || !URL.canParse(u))) {
-        throw new AppError('invalid_input', 'client.invalid_metadata', `${field} must contain absolute URLs`);
+        throw new AppError('client.invalid_metadata', `${field} must contain absolute URLs`);
       }
     }
     try {
       await this.validator(metadata);
     } catch (e) {
       const err = e as { error_description?: string; message?: string };
-      throw new AppError('invalid_input', 'client.invalid_metadata', err.error_description ?? err.message ?? 'invalid client metadata');
+      throw new AppError('client.invalid_metadata', err.error_description ?? err.message ?? 'invalid client metadata');
     }
   }
 
@@ -61,11 +61,11 @@ export class ClientRegistry {
     const metadata = { ...DEFAULT_CLIENT_METADATA, ...rest };
     const clientId = givenId ?? generateClientId();
     const secret = this.needsSecret(metadata) ? (givenSecret ?? generateClientSecret()) : undefined;
-    if (givenSecret && !secret) throw new AppError('invalid_input', 'client.secret_not_used', `token_endpoint_auth_method ${String(metadata.token_endpoint_auth_method)} takes no client secret`);
-    if (secret && secret.length < 32) throw new AppError('invalid_input', 'client.secret_too_short', 'a client secret must be at least 32 characters');
+    if (givenSecret && !secret) throw new AppError('client.secret_not_used', `token_endpoint_auth_method ${String(metadata.token_endpoint_auth_method)} takes no client secret`);
+    if (secret && secret.length < 32) throw new AppError('client.secret_too_short', 'a client secret must be at least 32 characters');
     await this.validate({ ...metadata, client_id: clientId, ...(secret ? { client_secret: secret } : {}) });
     const inserted = await this.store.insert(clientId, secret ? this.crypto.encrypt(secret, CTX) : null, metadata);
-    if (!inserted) throw new AppError('conflict', 'client.exists', `a client with id ${clientId} already exists`);
+    if (!inserted) throw new AppError('client.exists', `a client with id ${clientId} already exists`);
     return { clientId, ...(secret && !givenSecret ? { generatedSecret: secret } : {}) };
   }
 
@@ -90,7 +90,7 @@ export class ClientRegistry {
   }
 
   async remove(clientId: string): Promise<void> {
-    if (!(await this.store.remove(clientId))) throw new AppError('not_found', 'client.not_found', `no client ${clientId}`);
+    if (!(await this.store.remove(clientId))) throw new AppError('client.not_found', `no client ${clientId}`);
     this.onChange?.(clientId);
   }
 
@@ -122,7 +122,7 @@ export class ClientRegistry {
 
   private async requireRow(clientId: string): Promise<ClientRow> {
     const row = await this.store.find(clientId);
-    if (!row) throw new AppError('not_found', 'client.not_found', `no client ${clientId}`);
+    if (!row) throw new AppError('client.not_found', `no client ${clientId}`);
     return row;
   }
 }

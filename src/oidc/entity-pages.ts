@@ -24,7 +24,7 @@ export function entityPage(tools: InteractionTools, roles: ActingRoles) {
 export function mountEntityRoutes(router: Router, tools: InteractionTools, roles: ActingRoles, audit: Audit, sessionTtl: number): void {
   router.post('/entity', async (ctx) => {
     const d = await tools.details(ctx);
-    if (d.prompt.name !== ENTITY_PROMPT || !d.session) throw new AppError('invalid_input', 'interaction.expired');
+    if (d.prompt.name !== ENTITY_PROMPT || !d.session) throw new AppError('interaction.expired');
     const choice = (ctx.request.body as Record<string, unknown>).entity;
     const enterpriseId = typeof choice === 'string' && choice !== 'self' ? choice : null;
     const clientId = String(d.params.client_id);

@@ -47,10 +47,10 @@ export function interactionRouter(deps: InteractionDeps): Router {
   async function details(ctx: Context) {
     try {
       const d = await deps.provider().interactionDetails(ctx.req, ctx.res);
-      if (d.uid !== ctx.params.uid) throw new AppError('invalid_input', 'interaction.expired');
+      if (d.uid !== ctx.params.uid) throw new AppError('interaction.expired');
       return d;
     } catch (e) {
-      if (e instanceof oidcErrors.SessionNotFound || isAppError(e)) throw new AppError('invalid_input', 'interaction.expired');
+      if (e instanceof oidcErrors.SessionNotFound || isAppError(e)) throw new AppError('interaction.expired');
       throw e;
     }
   }
@@ -90,12 +90,12 @@ export function interactionRouter(deps: InteractionDeps): Router {
       const scopes = [...new Set([...missing.filter((s) => s !== 'openid'), ...(claims.includes('id_number') ? ['id_number'] : [])])];
       return sendPage(ctx, 'consent', { uid: d.uid, csrf: csrfToken(ctx), clientName: await clientName(d.params.client_id), scopes: scopes.length ? scopes : ['openid'] });
     }
-    throw new AppError('invalid_input', 'interaction.unknown_prompt');
+    throw new AppError('interaction.unknown_prompt');
   });
 
   router.post('/login', async (ctx) => {
     const d = await details(ctx);
-    if (d.prompt.name !== 'login') throw new AppError('invalid_input', 'interaction.expired');
+    if (d.prompt.name !== 'login') throw new AppError('interaction.expired');
     const body = ctx.request.body as Record<string, unknown>;
     const identifier = str(body.identifier).slice(0, 64);
     try {
@@ -136,7 +136,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
 
   router.post('/confirm', async (ctx) => {
     const d = await details(ctx);
-    if (d.prompt.name !== 'consent') throw new AppError('invalid_input', 'interaction.expired');
+    if (d.prompt.name !== 'consent') throw new AppError('interaction.expired');
     const provider = deps.provider();
     const accountId = d.session!.accountId;
     const grant = d.grantId

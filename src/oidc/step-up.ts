@@ -38,13 +38,13 @@ export function stepUpRouter(deps: StepUpDeps): Router {
     try {
       const d = await deps.provider().interactionDetails(ctx.req, ctx.res);
       if (d.uid !== ctx.params.uid || d.prompt.name !== VERIFY_PROMPT || !d.session?.accountId) {
-        throw new AppError('invalid_input', 'interaction.expired');
+        throw new AppError('interaction.expired');
       }
       const ladder = deps.verification.assurance.ladder;
       const minimum = indexOfId(ladder, (d.prompt.details as { requiredLevel?: string }).requiredLevel) ?? ladder.levels.length - 1;
       return { d, accountId: d.session.accountId, minimum };
     } catch (e) {
-      if (e instanceof oidcErrors.SessionNotFound || isAppError(e)) throw new AppError('invalid_input', 'interaction.expired');
+      if (e instanceof oidcErrors.SessionNotFound || isAppError(e)) throw new AppError('interaction.expired');
       throw e;
     }
   }

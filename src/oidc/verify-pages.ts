@@ -24,11 +24,11 @@ export interface VerifyPageDeps {
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
 function checkFromForm(kind: string, fields: Record<string, unknown>, files: Record<string, UploadedFile>): PersonCheck {
-  if (!isSelfService(kind)) throw new AppError('not_found', 'http.not_found', 'no such check');
+  if (!isSelfService(kind)) throw new AppError('http.not_found', 'no such check');
   switch (kind) {
     case 'face': {
       const file = files.image;
-      if (!file || !/^image\//.test(file.type || 'image/')) throw new AppError('invalid_input', 'verification.image_invalid');
+      if (!file || !/^image\//.test(file.type || 'image/')) throw new AppError('verification.image_invalid');
       return { kind, image: file.bytes.toString('base64') };
     }
     case 'bank_card':
@@ -87,7 +87,7 @@ export async function verifyPageData(deps: VerifyPageDeps, ctx: Context, input: 
   const ladder = deps.verification.assurance.ladder;
   const { status, plan } = await deps.verification.assurance.planFor(input.personId, input.minimum);
   const person = await deps.person(input.personId);
-  if (!person) throw new AppError('not_found', 'verification.person_not_found');
+  if (!person) throw new AppError('verification.person_not_found');
   const targetLevel = plan ? ladder.levels[plan.target]! : undefined;
   const total = targetLevel?.requires.length ?? 0;
   return {

@@ -56,12 +56,12 @@ function acquireLock(lockFile: string): boolean {
 export async function openEmbedded(dataDir: string | null, runDir: string): Promise<EmbeddedHandle> {
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   const sock = socketPath(runDir);
-  if (sock.length > 100) throw new AppError('internal', 'db.socket_path_too_long', `DATA_DIR path too long for a Unix socket: ${runDir}`);
+  if (sock.length > 100) throw new AppError('db.socket_path_too_long', `DATA_DIR path too long for a Unix socket: ${runDir}`);
   const lockFile = path.join(runDir, 'yihao.lock');
 
   if (!acquireLock(lockFile)) {
     if (await canConnect(sock)) return { socketDir: runDir, port: PORT };
-    throw new AppError('unavailable', 'db.embedded_locked',
+    throw new AppError('db.embedded_locked',
       `the embedded database in ${runDir} is held by another process that is not serving it yet; try again in a moment`);
   }
   if (existsSync(sock)) rmSync(sock); // left by a process that died without cleaning up

@@ -46,11 +46,11 @@ const LOCAL_REFUSALS = [CHANNEL_ERROR.breakerOpen, CHANNEL_ERROR.busy, CHANNEL_E
 /** Unknown fields are refused, not ignored: a typo ("prority") must not pass silently. */
 function objectWithKnownKeys(input: unknown, allowed: Set<string>): Record<string, unknown> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new AppError('invalid_input', 'verification.invalid_channel_config', 'expected a JSON object');
+    throw new AppError('verification.invalid_channel_config', 'expected a JSON object');
   }
   const unknown = Object.keys(input).filter((k) => !allowed.has(k));
   if (unknown.length) {
-    throw new AppError('invalid_input', 'verification.unknown_channel_field', `unknown field(s): ${unknown.join(', ')}`, { fields: unknown });
+    throw new AppError('verification.unknown_channel_field', `unknown field(s): ${unknown.join(', ')}`, { fields: unknown });
   }
   return input as Record<string, unknown>;
 }
@@ -78,7 +78,7 @@ export class ChannelAdmin {
   async add(input: unknown, actor: string): Promise<ChannelView> {
     const config = parseChannelConfig(objectWithKnownKeys(input, ADDABLE));
     if (!(await this.store.insert(this.records.toRow(config)))) {
-      throw new AppError('conflict', 'verification.channel_exists', `a channel with id ${config.id} already exists`);
+      throw new AppError('verification.channel_exists', `a channel with id ${config.id} already exists`);
     }
     await this.#applied(actor, 'verification.channel_added', config.id, { kind: config.kind, baseUrl: config.baseUrl, priority: config.priority, enabled: config.enabled });
     return this.show(config.id);
@@ -92,7 +92,7 @@ export class ChannelAdmin {
       ? { ...(current.breaker as object | undefined), ...given.breaker }
       : given.breaker ?? current.breaker;
     const config = parseChannelConfig({ ...current, ...given, breaker, id, kind: current.kind });
-    if (!(await this.store.update(this.records.toRow(config)))) throw new AppError('not_found', 'verification.channel_not_found', `no channel ${id}`);
+    if (!(await this.store.update(this.records.toRow(config)))) throw new AppError('verification.channel_not_found', `no channel ${id}`);
     // Field names only: the audit trail never holds a secret.
     await this.#applied(actor, action, id, { fields: Object.keys(given).sort(), priority: config.priority, enabled: config.enabled });
     return this.show(id);
@@ -107,7 +107,7 @@ export class ChannelAdmin {
   }
 
   async remove(id: string, actor: string): Promise<void> {
-    if (!(await this.store.remove(id))) throw new AppError('not_found', 'verification.channel_not_found', `no channel ${id}`);
+    if (!(await this.store.remove(id))) throw new AppError('verification.channel_not_found', `no channel ${id}`);
     await this.#applied(actor, 'verification.channel_removed', id, {});
   }
 
@@ -147,7 +147,7 @@ export class ChannelAdmin {
 
   async #require(id: string): Promise<ChannelRow> {
     const row = await this.store.find(id);
-    if (!row) throw new AppError('not_found', 'verification.channel_not_found', `no channel ${id}`);
+    if (!row) throw new AppError('verification.channel_not_found', `no channel ${id}`);
     return row;
   }
 

@@ -36,7 +36,7 @@ export function parseChannelConfig(input: unknown): ChannelConfig {
   const parsed = channelConfigSchema.safeParse(input);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => i.path.join('.'));
-    throw new AppError('invalid_input', 'verification.invalid_channel_config', `invalid channel config: ${fields.join(', ')}`, {
+    throw new AppError('verification.invalid_channel_config', `invalid channel config: ${fields.join(', ')}`, {
       fields,
     });
   }

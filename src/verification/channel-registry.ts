@@ -110,7 +110,7 @@ export class ChannelRegistry {
   replaceAll(configs: readonly unknown[]): void {
     const parsed = configs.map(parseChannelConfig);
     const ids = new Set(parsed.map((c) => c.id));
-    if (ids.size !== parsed.length) throw new AppError('invalid_input', 'verification.duplicate_channel_id');
+    if (ids.size !== parsed.length) throw new AppError('verification.duplicate_channel_id');
     for (const id of [...this.#entries.keys()]) if (!ids.has(id)) this.remove(id);
     for (const config of parsed) this.#put(config);
   }
@@ -145,7 +145,7 @@ export class ChannelRegistry {
     if (!parsed.success) {
       // Field paths only: zod messages could otherwise carry the values.
       const fields = parsed.error.issues.map((i) => i.path.join('.'));
-      throw new AppError('invalid_input', VERIFICATION_INVALID_REQUEST, `invalid ${kind} request`, { fields });
+      throw new AppError(VERIFICATION_INVALID_REQUEST, `invalid ${kind} request`, { fields });
     }
     const checked = describeChecked(kind, parsed.data as ChannelRequests[K], this.#hash);
     const failedAttempts: EvidenceRecord[] = [];
@@ -179,7 +179,7 @@ export class ChannelRegistry {
       if (response) return { channelId: adapter.id, kind, response, evidence, failedAttempts };
       failedAttempts.push(evidence);
     }
-    throw new AppError('unavailable', VERIFICATION_UNAVAILABLE, 'Service temporarily unavailable, please try again later', {
+    throw new AppError(VERIFICATION_UNAVAILABLE, 'Service temporarily unavailable, please try again later', {
       kind,
       attempts: failedAttempts.map((e) => ({ channelId: e.channelId, code: e.errorCode })),
     });

@@ -63,13 +63,13 @@ export class EnterpriseVerifier {
   async verifyEnterprise(claim: EnterpriseClaim, context: EnterpriseCheckContext = {}): Promise<EnterpriseVerification> {
     const ctx = { ...context, personId: context.personId ?? claim.personId };
     const code = parseCreditCode(claim.creditCode ?? '');
-    if (!code.ok) throw new AppError('invalid_input', code.code, 'invalid unified social credit code');
+    if (!code.ok) throw new AppError(code.code, 'invalid unified social credit code');
     const idNumber = parseIdNumber(claim.legalRepIdNumber ?? '');
-    if (!idNumber.ok) throw new AppError('invalid_input', idNumber.code, 'invalid legal representative ID number');
+    if (!idNumber.ok) throw new AppError(idNumber.code, 'invalid legal representative ID number');
     const repName = parsePersonName(claim.legalRepName ?? '');
-    if (!repName.ok) throw new AppError('invalid_input', repName.code, 'invalid legal representative name');
+    if (!repName.ok) throw new AppError(repName.code, 'invalid legal representative name');
     const name = (claim.name ?? '').normalize('NFC').trim();
-    if (!name || name.length > 128) throw new AppError('invalid_input', 'enterprise.name_invalid', 'invalid enterprise name');
+    if (!name || name.length > 128) throw new AppError('enterprise.name_invalid', 'invalid enterprise name');
 
     await this.deps.limiter.admit({ personId: ctx.personId, ip: ctx.ip, idNumberIndex: this.deps.idNumberIndex(idNumber.value.number) });
     await this.deps.ready();

@@ -3,7 +3,7 @@
  * for idempotent kinds only, zod-validated answers, a circuit breaker, a concurrency limit and
  * a daily quota. Anything but a definitive answer is thrown as AppError('unavailable', code).
  */
-import { AppError, isAppError } from '../errors.ts';
+import { AppError, isAppError, type ErrorCode } from '../errors.ts';
 import {
   CHANNEL_ERROR,
   type AdapterStatus,
@@ -151,8 +151,8 @@ export class HttpChannelClient<K extends ChannelKind> implements ChannelAdapter<
     return parsed.data;
   }
 
-  #fail(code: string, details: Record<string, unknown> = {}): AppError {
-    return new AppError('unavailable', code, `channel ${this.id}: ${code}`, { channelId: this.id, ...details });
+  #fail(code: ErrorCode, details: Record<string, unknown> = {}): AppError {
+    return new AppError(code, `channel ${this.id}: ${code}`, { channelId: this.id, ...details });
   }
 }
 

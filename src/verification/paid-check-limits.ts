@@ -48,7 +48,7 @@ export class PaidCheckLimiter {
       if ((await this.counter.hit(key(name, value), limit.windowSeconds)) > limit.max) exceeded ??= limit;
     }
     if (exceeded) {
-      throw new AppError('rate_limited', 'verification.rate_limited', 'too many verification attempts; try again later', { retryAfterSeconds: exceeded.windowSeconds });
+      throw new AppError('verification.rate_limited', 'too many verification attempts; try again later', { retryAfterSeconds: exceeded.windowSeconds });
     }
   }
 }

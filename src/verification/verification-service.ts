@@ -98,7 +98,7 @@ export class VerificationService {
 
   async #activePerson(personId: string): Promise<Person> {
     const person = await this.deps.person(personId);
-    if (!person || person.status !== 'active') throw new AppError('not_found', 'verification.person_not_found', 'no such active account');
+    if (!person || person.status !== 'active') throw new AppError('verification.person_not_found', 'no such active account');
     return person;
   }
 }
@@ -108,7 +108,7 @@ function buildRequest(person: Person, check: PersonCheck): ChannelRequests[SelfS
   const mobile = (given: string | undefined) => {
     if (!given) return person.phone;
     const phone = parsePhone(given);
-    if (!phone.ok) throw new AppError('invalid_input', 'phone.invalid', 'invalid mobile number');
+    if (!phone.ok) throw new AppError('phone.invalid', 'invalid mobile number');
     return phone.value;
   };
   switch (check.kind) {
@@ -119,18 +119,18 @@ function buildRequest(person: Person, check: PersonCheck): ChannelRequests[SelfS
       return { ...who, mobile: mobile(check.mobile) };
     case 'bank_card': {
       const card = parseBankCardNumber(check.cardNumber ?? '');
-      if (!card.ok) throw new AppError('invalid_input', 'bank_card.invalid', 'invalid bank card number');
+      if (!card.ok) throw new AppError('bank_card.invalid', 'invalid bank card number');
       return { ...who, cardNumber: card.value, mobile: mobile(check.mobile) };
     }
     case 'face': {
       const image = (check.image ?? '').replace(/\s+/g, '');
       const bytes = Buffer.byteLength(image, 'base64');
       if (!image || !/^[A-Za-z0-9+/]+=*$/.test(image) || bytes > MAX_SELFIE_BYTES) {
-        throw new AppError('invalid_input', 'verification.image_invalid', 'the selfie is missing, unreadable or too large');
+        throw new AppError('verification.image_invalid', 'the selfie is missing, unreadable or too large');
       }
       return { ...who, image };
     }
     default:
-      throw new AppError('invalid_input', 'verification.kind_not_self_service', 'this check cannot be run by the person alone');
+      throw new AppError('verification.kind_not_self_service', 'this check cannot be run by the person alone');
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.ts';
-import { identityMessages } from '../../src/i18n/identity.ts';
+import { ERROR_CODES } from '../../src/error-codes.ts';
 import {
   ID_NUMBER_ERROR_CODES,
   computeIdCheckChar,
@@ -216,7 +216,7 @@ describe('maskIdNumber', () => {
 
 describe('identity messages', () => {
   it.each(ID_NUMBER_ERROR_CODES)('%s has zh-CN and en messages', (code) => {
-    expect(identityMessages['zh-CN'][code]).toMatch(/\p{Script=Han}/u);
-    expect(identityMessages.en[code]).toMatch(/^[A-Z].*\.$/);
+    expect(ERROR_CODES[code][1]).toMatch(/\p{Script=Han}/u);
+    expect(ERROR_CODES[code][2]).toMatch(/^[A-Z].*\.$/);
   });
 });
