@@ -21,7 +21,7 @@ export function accountDeps(c: Container): AccountDeps {
     listenHost: c.config.host,
     accountClient: c.accountClient,
     sessions: new SsoSessions(c.sessions, names),
-    consents: new Consents(c.models, names, c.audit),
+    consents: new Consents(c.sessions, names, c.audit),
     passwords: new PasswordChange(c.persons, c.hasher, c.audit,
       (accountId, sid, ip) => c.sessions.endOthers(accountId, sid, { reason: 'password_changed', actor: accountId, ip })),
     persons: c.persons,

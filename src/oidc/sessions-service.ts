@@ -1,7 +1,8 @@
 /**
  * The one way a person's single sign-on sessions end, whoever ends them: the person on the
  * account page, a password change or reset, an operator disabling the account, and every admin
- * action to come. oidc-provider's Session and Grant state is read and changed here only.
+ * action to come. oidc-provider's Session and Grant state is read and changed here only (the
+ * account page's lists of sessions and consents, and withdrawing a consent, included).
  *
  * Ending a session, in this order:
  * 1. the tokens of the grants concerned go (access and refresh tokens, authorization codes;
@@ -32,6 +33,14 @@ export interface SessionSummary {
   clientIds: string[];
   /** The session holding the `sid` given to list(). */
   current: boolean;
+}
+
+export interface GrantSummary {
+  clientId: string;
+  /** OIDC scopes granted. */
+  scopes: string[];
+  grantedAt: Date | undefined;
+  expiresAt: Date | undefined;
 }
 
 export interface EndOptions {
@@ -73,6 +82,26 @@ export class SessionsService {
       clientIds: Object.keys(authorizationsOf(payload)),
       current: holdsSid(payload, currentSid),
     }));
+  }
+
+  /** The account's live grants (consents), one per platform and session. */
+  async grants(accountId: string): Promise<GrantSummary[]> {
+    return (await this.store.grantsOf(accountId)).filter((g) => typeof g.payload.clientId === 'string').map(({ payload }) => ({
+      clientId: payload.clientId as string,
+      scopes: ((payload.openid as { scope?: string } | undefined)?.scope ?? '').split(' ').filter(Boolean),
+      grantedAt: epoch(payload.iat),
+      expiresAt: epoch(payload.exp),
+    }));
+  }
+
+  /**
+   * Withdraws the account's consent to a platform: its grants and every token issued under them
+   * go (sessions stay; the platform's next authorization asks for consent again). Returns how many.
+   */
+  async revokeClient(accountId: string, clientId: string, opts: Omit<EndOptions, 'except'>): Promise<number> {
+    const grants = (await this.store.grantsOf(accountId)).filter((g) => g.payload.clientId === clientId).map((g) => g.id);
+    await this.#revoke(accountId, new Set(grants), new Set(), opts);
+    return grants.length;
   }
 
   /** True while the session the `sid` was issued in still exists. */
