@@ -26,6 +26,8 @@ import { ClientMetadataCache } from './oidc/client-cache.ts';
 import { ClientRegistry } from './oidc/client-registry.ts';
 import { buildProvider } from './oidc/provider.ts';
 import { ProviderHolder } from './oidc/provider-holder.ts';
+import { SessionsService } from './oidc/sessions-service.ts';
+import { AccountStatus } from './identity/account-status.ts';
 import { AuditStore } from './store/audit.ts';
 import { ChangeFeed } from './store/change-feed.ts';
 import { ClientStore } from './store/clients.ts';
@@ -58,6 +60,10 @@ export interface Container {
   recovery: PasswordRecovery;
   /** The single-use primitive for codes sent to people and values accepted once. */
   oneTimeCodes: OneTimeCodes;
+  /** Ending SSO sessions and revoking grants: every logout that is not the provider's own. */
+  sessions: SessionsService;
+  /** Disabling and enabling accounts. */
+  accounts: AccountStatus;
   /** Channels, evidence, assurance levels, checks (container-verification.ts). */
   verification: VerificationModule;
   /** argon2id with the configured cost (the account page's password change hashes with it). */
@@ -95,15 +101,6 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const audit = new Audit(new AuditStore(db.knex), logger);
   const verification = createVerification({ config, db, crypto, persons, limits, audit, logger, changes });
   const sms = new SmsSender(verification.registry, () => verification.channelSync.ready());
-  const recovery = new PasswordRecovery({
-    persons, hasher, limits, codes: new RecoveryCodeStore(db.knex),
-    codeHash: (id, code) => crypto.blindIndex(code, `recovery.code:${id}`),
-    sendSms: (mobile, code, personId) => sms.send(mobile, 'password_reset', { code }, personId),
-    endSessions: async (personId) => {
-      for (const s of await models.sessionsOf(personId)) await models.destroy('Session', s.id);
-    },
-  });
-
   const oneTimeCodes = new OneTimeCodes(new OneTimeSecretStore(db.knex), (id, code) => crypto.blindIndex(code, `one-time-code:${id}`));
 
   await ensureSigningKeys(config.keysDir);
@@ -111,13 +108,22 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const findAccount = findAccountWith(persons, verification.assurance, actingRoles);
   const provider = new ProviderHolder(config.keysDir, keyRetentionSeconds(config),
     (jwks) => observe(buildProvider({ config, jwks, adapter, findAccount, assurance: verification.assurance, actingRoles }), logger), logger);
+  const sessions = new SessionsService(models, () => provider.current, audit, logger);
+  const recovery = new PasswordRecovery({
+    persons, hasher, limits, codes: new RecoveryCodeStore(db.knex),
+    codeHash: (id, code) => crypto.blindIndex(code, `recovery.code:${id}`),
+    sendSms: (mobile, code, personId) => sms.send(mobile, 'password_reset', { code }, personId),
+    endSessions: (personId, ip) => sessions.endAll(personId, { reason: 'password_reset', actor: personId, ip }),
+  });
+  const accounts = new AccountStatus(persons, audit,
+    (personId, by) => sessions.endAll(personId, { reason: 'account_disabled', actor: by.actor, ip: by.ip }));
   clients.validator = async (metadata) => { await provider.current.Client.validate(metadata as Parameters<typeof provider.current.Client.validate>[0]); };
   // Registered when the app is built (after migrations), and again at first use if that failed.
   const accountClient = new AccountClient(clients, config.issuer);
 
   return {
     config, logger, db, crypto, models, limits, persons, login, clients, audit, provider, verification,
-    enterprises, delegations, actingRoles, recovery, oneTimeCodes, hasher, accountClient,
+    enterprises, delegations, actingRoles, recovery, oneTimeCodes, sessions, accounts, hasher, accountClient,
     async close() {
       provider.stop();
       await verification.close();

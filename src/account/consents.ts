@@ -5,7 +5,7 @@
  */
 import type { Audit } from '../audit/audit.ts';
 import { AppError } from '../errors.ts';
-import type { OidcModelStore, Payload } from '../store/oidc-models.ts';
+import type { SessionsService } from '../oidc/sessions-service.ts';
 import { ACCOUNT_CLIENT_ID } from './account-client.ts';
 import type { ClientNameOf } from './client-names.ts';
 
@@ -18,15 +18,11 @@ export interface ConsentView {
   expiresAt: Date | undefined;
 }
 
-const scopesOf = (payload: Payload) => {
-  const openid = payload.openid as { scope?: string } | undefined;
-  return (openid?.scope ?? '').split(' ').filter(Boolean);
-};
-const epoch = (v: unknown) => (typeof v === 'number' ? v : 0);
+const time = (d: Date | undefined) => d?.getTime() ?? 0;
 
 export class Consents {
   constructor(
-    private readonly store: OidcModelStore,
+    private readonly grants: SessionsService,
     private readonly clientName: ClientNameOf,
     private readonly audit: Audit,
   ) {}
@@ -34,22 +30,21 @@ export class Consents {
   /** One entry per platform (a platform can hold several grants, one per SSO session). */
   async list(accountId: string): Promise<ConsentView[]> {
     const byClient = new Map<string, { scopes: Set<string>; iat: number; exp: number }>();
-    for (const { payload } of await this.store.grantsOf(accountId)) {
-      const clientId = payload.clientId;
+    for (const grant of await this.grants.grants(accountId)) {
       // The console's own grant is not a consent anyone gave.
-      if (typeof clientId !== 'string' || clientId === ACCOUNT_CLIENT_ID) continue;
-      const entry = byClient.get(clientId) ?? { scopes: new Set<string>(), iat: 0, exp: 0 };
-      for (const s of scopesOf(payload)) entry.scopes.add(s);
-      entry.iat = Math.max(entry.iat, epoch(payload.iat));
-      entry.exp = Math.max(entry.exp, epoch(payload.exp));
-      byClient.set(clientId, entry);
+      if (grant.clientId === ACCOUNT_CLIENT_ID) continue;
+      const entry = byClient.get(grant.clientId) ?? { scopes: new Set<string>(), iat: 0, exp: 0 };
+      for (const s of grant.scopes) entry.scopes.add(s);
+      entry.iat = Math.max(entry.iat, time(grant.grantedAt));
+      entry.exp = Math.max(entry.exp, time(grant.expiresAt));
+      byClient.set(grant.clientId, entry);
     }
     const views = await Promise.all([...byClient].map(async ([clientId, e]) => ({
       clientId,
       clientName: await this.clientName(clientId),
       scopes: [...e.scopes].sort((a, b) => Number(b === 'openid') - Number(a === 'openid') || a.localeCompare(b)),
-      grantedAt: e.iat ? new Date(e.iat * 1000) : undefined,
-      expiresAt: e.exp ? new Date(e.exp * 1000) : undefined,
+      grantedAt: e.iat ? new Date(e.iat) : undefined,
+      expiresAt: e.exp ? new Date(e.exp) : undefined,
     })));
     return views.sort((a, b) => (b.grantedAt?.getTime() ?? 0) - (a.grantedAt?.getTime() ?? 0));
   }
@@ -57,14 +52,9 @@ export class Consents {
   /** Withdraws every grant the account gave the platform; returns how many there were. */
   async withdraw(accountId: string, clientId: string, ip: string): Promise<number> {
     if (clientId === ACCOUNT_CLIENT_ID) throw new AppError('account.consent_not_found');
-    const grants = (await this.store.grantsOf(accountId)).filter((g) => g.payload.clientId === clientId);
-    if (grants.length === 0) throw new AppError('account.consent_not_found');
-    for (const { id } of grants) {
-      // Tokens first: a crash in between leaves a grant without tokens, never tokens without a grant.
-      await this.store.revokeByGrantId(id);
-      await this.store.destroy('Grant', id);
-    }
-    await this.audit.record({ actor: accountId, action: 'consent.withdrawn', target: clientId, detail: { ip, grants: grants.length } });
-    return grants.length;
+    const grants = await this.grants.revokeClient(accountId, clientId, { reason: 'consent_withdrawn', actor: accountId, ip });
+    if (grants === 0) throw new AppError('account.consent_not_found');
+    await this.audit.record({ actor: accountId, action: 'consent.withdrawn', target: clientId, detail: { ip, grants } });
+    return grants;
   }
 }

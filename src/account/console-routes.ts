@@ -99,18 +99,18 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
     redirectHome(ctx, 'account.consent_withdrawn', 'consents');
   });
 
+  // Ending this browser's own session too leaves the console signed out: the SSO session is
+  // already gone (with its back-channel logouts), so there is nothing for end_session to do.
   router.post('/account/sessions/end', admitted, async (ctx) => {
-    const session = accountOf(ctx);
-    const outcome = await deps.sessions.endOne(session.sub, field(ctx, 'session'), session.sid, clientIp(ctx));
-    // Ending this very session is a logout, done by the provider (back-channel logout included).
-    if (outcome === 'current') return endSessionRedirect(ctx, deps, session);
+    const { sub, sid } = accountOf(ctx);
+    const outcome = await deps.sessions.endOne(sub, field(ctx, 'session'), clientIp(ctx));
+    if (outcome === 'ended' && !(await deps.sessions.isLive(sub, sid))) return endSessionRedirect(ctx, deps, undefined);
     redirectHome(ctx, outcome === 'ended' ? 'account.session_ended' : 'account.session_gone', 'sessions');
   });
 
   router.post('/account/sessions/end-all', admitted, async (ctx) => {
-    const session = accountOf(ctx);
-    await deps.sessions.endOthers(session.sub, session.sid, clientIp(ctx));
-    endSessionRedirect(ctx, deps, session);
+    await deps.sessions.endAll(accountOf(ctx).sub, clientIp(ctx));
+    endSessionRedirect(ctx, deps, undefined);
   });
 
   const passwordPage = (ctx: Context, data: Record<string, unknown> = {}, status = 200) => {
@@ -122,11 +122,10 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
 
   // argon2 costs ~30 ms a hash: bounded per address like every other credential operation.
   router.post('/account/password', rateLimit(deps.limits, 'account-password', { max: 10, windowSeconds: 900 }), admitted, async (ctx) => {
-    const { sub, authTime } = accountOf(ctx);
+    const { sub, sid, authTime } = accountOf(ctx);
     if (!isRecentLogin(authTime)) return passwordPage(ctx, {}, 403);
-    const result = await deps.passwords.change(sub, authTime, { password: field(ctx, 'password'), confirm: field(ctx, 'passwordConfirm') }, clientIp(ctx));
+    const result = await deps.passwords.change({ accountId: sub, sid, authTime }, { password: field(ctx, 'password'), confirm: field(ctx, 'passwordConfirm') }, clientIp(ctx));
     if (!result.ok) return passwordPage(ctx, { errors: { [result.field]: result.problem } }, 400);
-    if (field(ctx, 'endOthers') === 'yes') await deps.sessions.endOthers(sub, accountOf(ctx).sid, clientIp(ctx));
     redirectHome(ctx, 'account.password_changed', 'password');
   });
 }

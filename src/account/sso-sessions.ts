@@ -1,16 +1,11 @@
 /**
- * A person's single sign-on sessions as the account page shows them, and ending them from
- * another device. Ending a session does what the provider's own logout does to it: the session
- * goes, and with it every grant that does not outlive logout (no offline_access) and that
- * grant's tokens. Sessions are named by their public `uid`, never by their id, which is the
- * value of the session cookie.
+ * A person's single sign-on sessions as the account page shows them, and ending them from the
+ * page. What ending does (sessions, grants, back-channel logout, audit) is decided once, in
+ * src/oidc/sessions-service.ts; this adds the page's wording: platform names, "this device".
  */
-import type { Audit } from '../audit/audit.ts';
-import type { OidcModelStore, Payload } from '../store/oidc-models.ts';
+import type { EndResult, SessionsService } from '../oidc/sessions-service.ts';
 import { ACCOUNT_CLIENT_ID } from './account-client.ts';
 import type { ClientNameOf } from './client-names.ts';
-
-interface Authorization { sid?: string; grantId?: string; persistsLogout?: boolean }
 
 export interface SessionView {
   uid: string;
@@ -21,62 +16,38 @@ export interface SessionView {
   current: boolean;
 }
 
-const authorizationsOf = (payload: Payload) => (payload.authorizations ?? {}) as Record<string, Authorization>;
-const epoch = (v: unknown) => (typeof v === 'number' ? new Date(v * 1000) : undefined);
-const isCurrent = (payload: Payload, sid: string | undefined) => Boolean(sid) && authorizationsOf(payload)[ACCOUNT_CLIENT_ID]?.sid === sid;
+const BY = 'account_page';
 
 export class SsoSessions {
   constructor(
-    private readonly store: OidcModelStore,
+    private readonly sessions: SessionsService,
     private readonly clientName: ClientNameOf,
-    private readonly audit: Audit,
   ) {}
 
   /** True while the SSO session the console was logged in through still exists. */
-  async isLive(accountId: string, sid: string): Promise<boolean> {
-    return (await this.store.sessionsOf(accountId)).some((s) => isCurrent(s.payload, sid));
+  isLive(accountId: string, sid: string): Promise<boolean> {
+    return this.sessions.isLive(accountId, sid);
   }
 
   async list(accountId: string, currentSid: string): Promise<SessionView[]> {
-    const rows = await this.store.sessionsOf(accountId);
-    const views = await Promise.all(rows.filter((r) => typeof r.payload.uid === 'string').map(async (r) => ({
-      uid: r.payload.uid as string,
-      loginAt: epoch(r.payload.loginTs),
-      expiresAt: epoch(r.payload.exp),
-      platforms: await Promise.all(Object.keys(authorizationsOf(r.payload)).filter((id) => id !== ACCOUNT_CLIENT_ID).map(this.clientName)),
-      current: isCurrent(r.payload, currentSid),
+    const views = await Promise.all((await this.sessions.list(accountId, currentSid)).map(async (s) => ({
+      uid: s.uid,
+      loginAt: s.loginAt,
+      expiresAt: s.expiresAt,
+      platforms: await Promise.all(s.clientIds.filter((id) => id !== ACCOUNT_CLIENT_ID).map(this.clientName)),
+      current: s.current,
     })));
     // This device first, then the most recent logins.
     return views.sort((a, b) => Number(b.current) - Number(a.current) || (b.loginAt?.getTime() ?? 0) - (a.loginAt?.getTime() ?? 0));
   }
 
-  /**
-   * Ends one session of the account. The current one is not ended here: the caller sends the
-   * browser through the provider's logout, which also tells the platforms over the back channel.
-   */
-  async endOne(accountId: string, uid: string, currentSid: string, ip: string): Promise<'ended' | 'current' | 'gone'> {
-    const row = (await this.store.sessionsOf(accountId)).find((s) => s.payload.uid === uid);
-    if (!row) return 'gone';
-    if (isCurrent(row.payload, currentSid)) return 'current';
-    await this.#end(row);
-    await this.audit.record({ actor: accountId, action: 'session.ended', target: uid, detail: { ip, by: 'account_page' } });
-    return 'ended';
+  /** Ends one session of the account, this device's included (the caller then signs it out). */
+  endOne(accountId: string, uid: string, ip: string): Promise<'ended' | 'gone'> {
+    return this.sessions.endOne(accountId, uid, { reason: BY, actor: accountId, ip });
   }
 
-  /** Ends every session but the current one; returns how many ended. */
-  async endOthers(accountId: string, currentSid: string, ip: string): Promise<number> {
-    const others = (await this.store.sessionsOf(accountId)).filter((s) => !isCurrent(s.payload, currentSid));
-    for (const row of others) await this.#end(row);
-    await this.audit.record({ actor: accountId, action: 'session.ended_others', detail: { ip, count: others.length, by: 'account_page' } });
-    return others.length;
-  }
-
-  async #end(row: { id: string; payload: Payload }): Promise<void> {
-    for (const { grantId, persistsLogout } of Object.values(authorizationsOf(row.payload))) {
-      if (!grantId || persistsLogout) continue;
-      await this.store.revokeByGrantId(grantId);
-      await this.store.destroy('Grant', grantId);
-    }
-    await this.store.destroy('Session', row.id);
+  /** Ends every session of the account, this one too. */
+  endAll(accountId: string, ip: string): Promise<EndResult> {
+    return this.sessions.endAll(accountId, { reason: BY, actor: accountId, ip });
   }
 }

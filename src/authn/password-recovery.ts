@@ -23,8 +23,11 @@ export interface RecoveryDeps {
   /** Keyed hash of a code (the stored value). */
   codeHash(id: string, code: string): string;
   sendSms(mobile: string, code: string, personId: string): Promise<void>;
-  /** Ends every SSO session of the person (a reset must lock out whoever knew the old password). */
-  endSessions(personId: string): Promise<void>;
+  /**
+   * Ends every SSO session of the person and revokes every token of their grants (a reset must
+   * lock out whoever knew the old password).
+   */
+  endSessions(personId: string, ip: string | undefined): Promise<unknown>;
 }
 
 export class PasswordRecovery {
@@ -56,7 +59,7 @@ export class PasswordRecovery {
   }
 
   /** Sets the new password when the code is right. Throws `recovery.invalid_code` otherwise. */
-  async complete(recoveryId: string, code: string, password: string): Promise<string> {
+  async complete(recoveryId: string, code: string, password: string, ip?: string): Promise<string> {
     const row = /^[0-9a-f-]{36}$/.test(recoveryId) ? await this.deps.codes.attempt(recoveryId, RECOVERY.maxAttempts) : undefined;
     const expected = row ? Buffer.from(row.code_hash) : Buffer.alloc(43);
     const given = Buffer.from(this.deps.codeHash(recoveryId, code.trim()));
@@ -67,7 +70,7 @@ export class PasswordRecovery {
     if (weak) throw new AppError(weak);
     if (!(await this.deps.codes.consume(recoveryId))) throw new AppError('recovery.invalid_code');
     await this.deps.persons.setPassword(person.id, await this.deps.hasher.hash(password));
-    await this.deps.endSessions(person.id);
+    await this.deps.endSessions(person.id, ip);
     return person.id;
   }
 

@@ -1,10 +1,41 @@
-/** `person add`: operators create accounts (and test data); the password comes from stdin only. */
+/**
+ * `person add`: operators create accounts (and test data); the password comes from stdin only.
+ * `person disable|enable <id-or-identifier>`: an account by its person id, ID number or mobile.
+ */
 import type { Container } from '../container.ts';
 import { translator } from '../i18n/messages.ts';
 import { parseOptions, UsageError, type CommandIO } from './io.ts';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function personIdOf(c: Container, ref: string): Promise<string | undefined> {
+  if (UUID.test(ref)) return (await c.persons.get(ref.toLowerCase()))?.id;
+  return (await c.persons.findByIdentifier(ref))?.id;
+}
+
+async function setStatus(sub: 'disable' | 'enable', rest: string[], io: CommandIO, c: Container): Promise<number> {
+  const { positionals } = parseOptions(rest, {});
+  if (positionals.length !== 1) throw new UsageError(`usage: person ${sub} <person-id | ID number | mobile>`);
+  const personId = await personIdOf(c, positionals[0]!);
+  if (!personId) {
+    io.err('no such person');
+    return 1;
+  }
+  const by = { actor: 'cli' };
+  if (sub === 'enable') {
+    await c.accounts.enable(personId, by);
+    io.out(`person ${personId} enabled`);
+  } else {
+    // Sessions end and platforms are told over the back channel before this returns.
+    await c.accounts.disable(personId, by);
+    io.out(`person ${personId} disabled; sessions ended and tokens revoked`);
+  }
+  return 0;
+}
+
 export async function personCommand(args: string[], io: CommandIO, c: Container): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === 'disable' || sub === 'enable') return setStatus(sub, rest, io, c);
   if (sub !== 'add') throw new UsageError(`unknown person command: ${sub ?? '(none)'}`);
   const { values } = parseOptions(rest, {
     name: { type: 'string' },

@@ -17,6 +17,8 @@ export const USAGE = `usage: npm run cli -- <command>
   client add [options]            register a relying platform (prints a generated secret once)
   client list | show <id> | update <id> [options] | remove <id>
   person add --name N --id-number X --phone P --password-stdin
+  person disable | enable <person-id | ID number | mobile>
+                                  disabling ends every session, revokes every token, tells platforms
   enterprise claims [--credit-code C] | confirm <claim-id> --ref R | reject <claim-id> --ref R
   keys list | rotate [--alg ES256|RS256]
   reencrypt                       re-seal every encrypted field under FIELD_ENCRYPTION_KEY (after a key rotation)

@@ -12,6 +12,8 @@ import { parsePersonName } from './person-name.ts';
 import { parsePhone } from './phone.ts';
 import { memoized } from '../store/request-memo.ts';
 
+export type PersonStatus = 'active' | 'disabled';
+
 export interface Person {
   readonly id: string;
   readonly name: string;
@@ -99,6 +101,11 @@ export class PersonService {
     const found = id.ok ? await this.store.findWithPassword('id_number_bidx', this.idNumberIndexes(id.value.number))
       : phone?.ok ? await this.store.findWithPassword('phone_bidx', this.crypto.blindIndexes(phone.value, CTX.phone)) : undefined;
     return found && { person: found.row, passwordHash: found.passwordHash };
+  }
+
+  /** `active` or `disabled`; returns false when there is no such person. */
+  setStatus(personId: string, status: PersonStatus): Promise<boolean> {
+    return this.store.setStatus(personId, status);
   }
 
   async setPassword(personId: string, hash: string): Promise<void> {

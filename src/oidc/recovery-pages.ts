@@ -40,7 +40,7 @@ export function mountRecoveryRoutes(router: Router, tools: InteractionTools, rec
     const recoveryId = str(ctx, 'recoveryId');
     if (str(ctx, 'password') !== str(ctx, 'passwordConfirm')) return codePage(ctx, d.uid, recoveryId, 'register.mismatch', 400);
     try {
-      const personId = await recovery.complete(recoveryId, str(ctx, 'code'), str(ctx, 'password'));
+      const personId = await recovery.complete(recoveryId, str(ctx, 'code'), str(ctx, 'password'), clientIp(ctx));
       await audit.record({ actor: personId, action: 'recovery.password_reset', detail: { ip: clientIp(ctx) } });
       ctx.status = 303;
       ctx.redirect(`/interaction/${d.uid}?notice=login.password_reset`);

@@ -98,6 +98,13 @@ export class PersonStore {
     return { row, passwordHash: hash ?? undefined };
   }
 
+  /** Returns false when there is no such person. */
+  async setStatus(id: string, status: string): Promise<boolean> {
+    const n = await this.knex('persons').where({ id }).update({ status, updated_at: this.knex.fn.now() });
+    this.#byId.invalidate(id);
+    return n > 0;
+  }
+
   async setPasswordHash(personId: string, hash: string): Promise<void> {
     await this.knex('credentials').where({ person_id: personId, kind: 'password' })
       .update({ secret: hash, updated_at: this.knex.fn.now() });

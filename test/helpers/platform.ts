@@ -64,3 +64,11 @@ export async function loginThrough(ua: UserAgent, url: string, identifier: strin
   }
   throw new Error(`login did not complete: ${after.status} ${after.html.slice(0, 400)}`);
 }
+
+/** A login asking for offline_access (a refresh token), which needs prompt=consent. */
+export async function offlineLogin(p: Platform, ua: UserAgent, identifier: string, password: string) {
+  const start = await p.authorize({ scope: 'openid profile offline_access', prompt: 'consent' });
+  const tokens = await p.finish(await loginThrough(ua, start.url, identifier, password), start);
+  if (!tokens.refresh_token) throw new Error('no refresh token issued');
+  return tokens;
+}

@@ -2,11 +2,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { UserAgent, type Page } from '../helpers/browser.ts';
 import { consoleLogin } from '../helpers/account.ts';
 import { person } from '../helpers/identities.ts';
-import { registerPlatform, type Platform } from '../helpers/platform.ts';
+import * as oidc from 'openid-client';
+import { BACKCHANNEL_EVENT, startLogoutReceiver, type LogoutReceiver } from '../helpers/logout-receiver.ts';
+import { offlineLogin, registerPlatform, type Platform } from '../helpers/platform.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
 let platform: Platform;
+let receiver: LogoutReceiver;
 const citizen = person();
 const NEW_PASSWORD = 'Brand-New-Passw0rd';
 
@@ -24,11 +27,17 @@ const advanceClock = (ms: number) => {
 };
 
 beforeAll(async () => {
+  receiver = await startLogoutReceiver();
   server = await startTestServer();
-  platform = await registerPlatform(server.container, server.issuer, { first_party: true });
+  platform = await registerPlatform(server.container, server.issuer, {
+    first_party: true, backchannel_logout_uri: `${receiver.url}/bcl`, backchannel_logout_session_required: true,
+  });
   await server.container.persons.register(citizen);
 });
-afterAll(() => server?.stop());
+afterAll(async () => {
+  await server?.stop();
+  receiver?.close();
+});
 afterEach(() => { vi.restoreAllMocks(); });
 
 describe('changing the password on the account page', () => {
@@ -78,14 +87,18 @@ describe('changing the password on the account page', () => {
     expect('redirect' in await platformLoginWith(citizen.password)).toBe(true);
   });
 
-  it('changes it: the old password stops working, the new one works, other sessions end', async () => {
+  it('changes it: the old password stops working, the new one works, other sessions and all refresh tokens end', async () => {
     const other = new UserAgent(server.issuer);
+    const otherTokens = await offlineLogin(platform, other, citizen.idNumber, citizen.password);
     await consoleLogin(other, citizen.idNumber, citizen.password);
     const ua = new UserAgent(server.issuer);
+    const hereTokens = await offlineLogin(platform, ua, citizen.idNumber, citizen.password);
     await consoleLogin(ua, citizen.idNumber, citizen.password);
+    receiver.received.length = 0;
 
     const form = await ua.page('/account/password');
-    const done = await ua.submit(form, '/account/password', { password: NEW_PASSWORD, passwordConfirm: NEW_PASSWORD, endOthers: 'yes' });
+    expect(form.html).toContain('其他浏览器和设备上的登录将全部退出');
+    const done = await ua.submit(form, '/account/password', { password: NEW_PASSWORD, passwordConfirm: NEW_PASSWORD });
     expect('url' in done && done.url).toContain('/account?notice=account.password_changed');
     expect((done as Page).html).toContain('密码已修改');
 
@@ -95,10 +108,26 @@ describe('changing the password on the account page', () => {
     // The other browser was logged out; this one stays.
     expect((await other.request('/account')).status).toBe(302);
     expect((await ua.request('/account')).status).toBe(200);
+    // Every refresh token dies, this browser's too (the person may not know which ones leaked);
+    // this browser's platform gets new tokens without a login, the other browser's must log in.
+    for (const tokens of [otherTokens, hereTokens]) {
+      await expect(oidc.refreshTokenGrant(platform.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    }
+    const silent = async (agent: UserAgent) => new URL(await agent.redirect((await platform.authorize({ prompt: 'none' })).url)).searchParams;
+    expect((await silent(ua)).get('code')).toBeTruthy();
+    expect((await silent(other)).get('error')).toBe('login_required');
+    const logouts = await receiver.tokensFor(server.issuer, platform.clientId);
+    // (Earlier tests' platform logins were other sessions too.)
+    expect(logouts.find((t) => t.sid === otherTokens.claims()!.sid)).toMatchObject({ sub: otherTokens.claims()!.sub, events: { [BACKCHANNEL_EVENT]: {} } });
+    expect(logouts.find((t) => t.sid === hereTokens.claims()!.sid)).toBeUndefined();
 
     const personId = (await server.container.persons.findByIdentifier(citizen.idNumber))!.id;
     const audit = await server.container.db.knex('audit_events').where({ action: 'password.changed', actor: personId });
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit)).not.toContain(NEW_PASSWORD);
+    const revoked = await server.container.db.knex('audit_events').where({ action: 'grants.revoked', target: personId });
+    expect(revoked).toHaveLength(1);
+    expect(revoked[0].detail).toMatchObject({ reason: 'password_changed', kept: 2 });
+    expect(await server.container.db.knex('audit_events').where({ action: 'session.ended' }).whereRaw(`detail->>'reason' = 'password_changed'`)).not.toHaveLength(0);
   });
 });

@@ -1,16 +1,16 @@
-import http from 'node:http';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserAgent, type Page } from '../helpers/browser.ts';
 import { consoleCookie, consoleLogin, section } from '../helpers/account.ts';
 import { person } from '../helpers/identities.ts';
-import { loginThrough, registerPlatform, type Platform } from '../helpers/platform.ts';
+import { BACKCHANNEL_EVENT, startLogoutReceiver, type LogoutReceiver } from '../helpers/logout-receiver.ts';
+import { offlineLogin, registerPlatform, type Platform } from '../helpers/platform.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
 let platform: Platform;
-let receiver: http.Server;
-const logoutTokens: string[] = [];
+let receiver: LogoutReceiver;
+let personId: string;
 const citizen = person();
 
 /** The `session` field of each "end this session" form that is not the current session's. */
@@ -22,24 +22,21 @@ async function silentAt(ua: UserAgent): Promise<URLSearchParams> {
   return new URL(await ua.redirect(start.url)).searchParams;
 }
 
-async function platformLogin(ua: UserAgent) {
-  const start = await platform.authorize();
-  return platform.finish(await loginThrough(ua, start.url, citizen.idNumber, citizen.password), start);
-}
+const platformLogin = (ua: UserAgent) => offlineLogin(platform, ua, citizen.idNumber, citizen.password);
+const refreshRefused = (refreshToken: string) => expect(oidc.refreshTokenGrant(platform.config, refreshToken)).rejects.toMatchObject({ error: 'invalid_grant' });
+const userinfoRefused = (accessToken: string) => expect(oidc.fetchUserInfo(platform.config, accessToken, oidc.skipSubjectCheck)).rejects.toBeDefined();
+const audit = (action: string, where: Record<string, string> = {}) => server.container.db.knex('audit_events').where({ action, ...where });
 
 beforeAll(async () => {
-  receiver = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => { logoutTokens.push(new URLSearchParams(body).get('logout_token')!); res.end(); });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  receiver = await startLogoutReceiver();
   server = await startTestServer();
   platform = await registerPlatform(server.container, server.issuer, {
     client_name: '不动产登记平台',
-    backchannel_logout_uri: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/bcl`,
+    backchannel_logout_uri: `${receiver.url}/bcl`,
+    backchannel_logout_session_required: true,
   });
   await server.container.persons.register(citizen);
+  personId = (await server.container.persons.findByIdentifier(citizen.idNumber))!.id;
 });
 afterAll(async () => {
   await server?.stop();
@@ -47,12 +44,13 @@ afterAll(async () => {
 });
 
 describe('sessions on the account page', () => {
-  it('ends another device\'s session: the platform there must log in again, this console stays', async () => {
+  it('ends another device\'s session: its platform is told, its refresh token dies, this console stays', async () => {
     const laptop = new UserAgent(server.issuer);
     await consoleLogin(laptop, citizen.idNumber, citizen.password);
     const phone = new UserAgent(server.issuer);
     const phoneTokens = await platformLogin(phone);
     expect((await silentAt(phone)).get('code')).toBeTruthy();
+    receiver.received.length = 0;
 
     const home = await laptop.page('/account');
     expect(sessionCount(home)).toBe(2);
@@ -64,14 +62,20 @@ describe('sessions on the account page', () => {
     expect('url' in after && after.url).toContain('notice=account.session_ended');
     expect(sessionCount(after as Page)).toBe(1);
     expect((await silentAt(phone)).get('error')).toBe('login_required');
-    // Its grant did not outlive the session (no offline_access), nor did its tokens.
+    // The grant made in that session goes although it was an offline one: that device may be lost.
+    await refreshRefused(phoneTokens.refresh_token!);
+    await userinfoRefused(phoneTokens.access_token);
     expect((await oidc.tokenIntrospection(platform.config, phoneTokens.access_token)).active).toBe(false);
     expect((await laptop.request('/account')).status).toBe(200);
 
+    const [logout] = await receiver.tokensFor(server.issuer, platform.clientId);
+    expect(logout).toMatchObject({ sub: phoneTokens.claims()!.sub, sid: phoneTokens.claims()!.sid, events: { [BACKCHANNEL_EVENT]: {} } });
+
     const again = await laptop.submit(home, '/account/sessions/end', { session: phoneSession! });
     expect((again as Page).html).toContain('该会话已结束或已过期');
-    const audit = await server.container.db.knex('audit_events').where({ action: 'session.ended', target: phoneSession });
-    expect(audit).toHaveLength(1);
+    expect(await audit('session.ended', { target: phoneSession! })).toHaveLength(1);
+    expect(await audit('grants.revoked', { target: personId })).toHaveLength(1);
+    expect(await audit('backchannel.sent', { target: platform.clientId })).toHaveLength(1);
   });
 
   it('logs a console out at once when its SSO session is ended from elsewhere', async () => {
@@ -88,35 +92,48 @@ describe('sessions on the account page', () => {
     expect(consoleCookie(kiosk)).toBeUndefined();
   });
 
-  it('ends every session, this one through the provider\'s logout (with back-channel logout)', async () => {
+  it('ends every session, this one too: all refresh tokens die and every platform is told', async () => {
     const laptop = new UserAgent(server.issuer);
-    await platformLogin(laptop); // this browser also uses the platform
+    const laptopTokens = await platformLogin(laptop); // this browser also uses the platform
     await consoleLogin(laptop, citizen.idNumber, citizen.password);
     const tablet = new UserAgent(server.issuer);
-    await platformLogin(tablet);
+    const tabletTokens = await platformLogin(tablet);
     expect((await silentAt(tablet)).get('code')).toBeTruthy();
-    logoutTokens.length = 0;
+    receiver.received.length = 0;
+    const ended = (await audit('session.ended')).length;
+    const open = (await server.container.models.sessionsOf(personId)).length;
+    expect(open).toBeGreaterThanOrEqual(2);
 
-    const confirm = await laptop.submit(await laptop.page('/account'), '/account/sessions/end-all');
-    expect('url' in confirm && confirm.url).toContain('/session/end?');
+    const done = await laptop.submit(await laptop.page('/account'), '/account/sessions/end-all');
+    expect('url' in done && done.url).toContain('state=logged_out');
+    expect((done as Page).html).toContain('您已退出');
     expect(consoleCookie(laptop)).toBeUndefined();
-    const done = await laptop.submit(confirm as Page, '/session/end/confirm', { logout: 'yes' });
-    expect((done as Page).html).toContain('您已退出登录');
 
     expect((await silentAt(tablet)).get('error')).toBe('login_required');
     expect((await silentAt(laptop)).get('error')).toBe('login_required');
     expect((await laptop.page('/account')).html).toContain('name="password"');
-    // The platform used in this browser was told over the back channel.
-    await expect.poll(() => logoutTokens.length, { timeout: 5000 }).toBeGreaterThanOrEqual(1);
-    expect(await server.container.models.sessionsOf((await server.container.persons.findByIdentifier(citizen.idNumber))!.id)).toHaveLength(0);
+    for (const tokens of [laptopTokens, tabletTokens]) {
+      await refreshRefused(tokens.refresh_token!);
+      await userinfoRefused(tokens.access_token);
+    }
+    expect(await server.container.models.sessionsOf(personId)).toHaveLength(0);
+    expect(await server.container.models.grantsOf(personId)).toHaveLength(0);
+
+    // Both sessions' platforms were told, each with its own sid, before the page answered.
+    const logouts = await receiver.tokensFor(server.issuer, platform.clientId);
+    expect(logouts.map((t) => t.sid).sort()).toEqual([laptopTokens.claims()!.sid, tabletTokens.claims()!.sid].sort());
+    for (const t of logouts) expect(t).toMatchObject({ sub: laptopTokens.claims()!.sub, events: { [BACKCHANNEL_EVENT]: {} } });
+    expect((await audit('session.ended')).length - ended).toBe(open);
   });
 
-  it('ending this session from its own entry is a logout', async () => {
+  it('ending this session from its own entry signs this browser out', async () => {
     const laptop = new UserAgent(server.issuer);
     const home = await consoleLogin(laptop, citizen.idNumber, citizen.password);
     const current = /<li class="item current">[\s\S]*?name="session" value="([^"]+)"/.exec(section(home, 'sessions'))![1]!;
-    const confirm = await laptop.submit(home, '/account/sessions/end', { session: current });
-    expect('url' in confirm && confirm.url).toContain('/session/end?');
-    expect(new URL((confirm as Page).url).searchParams.get('post_logout_redirect_uri')).toBe(`${server.issuer}/account`);
+    const done = await laptop.submit(home, '/account/sessions/end', { session: current });
+    expect('url' in done && done.url).toContain('state=logged_out');
+    expect(consoleCookie(laptop)).toBeUndefined();
+    expect(await audit('session.ended', { target: current })).toHaveLength(1);
+    expect((await laptop.page('/account')).html).toContain('name="password"');
   });
 });

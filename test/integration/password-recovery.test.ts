@@ -1,18 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserAgent, type Page } from '../helpers/browser.ts';
-import { loginThrough, registerPlatform, type Platform } from '../helpers/platform.ts';
+import * as oidc from 'openid-client';
+import { BACKCHANNEL_EVENT, startLogoutReceiver, type LogoutReceiver } from '../helpers/logout-receiver.ts';
+import { offlineLogin, registerPlatform, type Platform } from '../helpers/platform.ts';
 import { addChannel, registerFixture, startVerificationWorld, type VerificationWorld } from '../helpers/verification.ts';
 
 // Forgotten password: ID number + registered mobile → SMS code (the sandbox's SMS channel) → new password.
 let w: VerificationWorld;
 let platform: Platform;
+let receiver: LogoutReceiver;
 
 beforeAll(async () => {
+  receiver = await startLogoutReceiver();
   w = await startVerificationWorld();
   await addChannel(w, 'sms', 'sms-a');
-  platform = await registerPlatform(w.c, w.server.issuer);
+  platform = await registerPlatform(w.c, w.server.issuer, { backchannel_logout_uri: `${receiver.url}/bcl`, backchannel_logout_session_required: true });
 });
-afterAll(() => w?.stop());
+afterAll(async () => {
+  await w?.stop();
+  receiver?.close();
+});
 
 async function recoverPage(ua: UserAgent): Promise<Page> {
   const start = await platform.authorize();
@@ -21,11 +28,11 @@ async function recoverPage(ua: UserAgent): Promise<Page> {
 }
 
 describe('password recovery', () => {
-  it('resets the password with the code texted to the registered mobile, and ends old sessions', async () => {
+  it('resets the password with the code texted to the registered mobile, and ends old sessions and refresh tokens', async () => {
     const { fixture, password, personId } = await registerFixture(w.c, '张伟');
     const mobile = fixture.mobiles[0]!.number;
     const old = new UserAgent(w.server.issuer);
-    await loginThrough(old, (await platform.authorize()).url, fixture.idNumber, password);
+    const oldTokens = await offlineLogin(platform, old, fixture.idNumber, password);
     expect(await w.c.models.sessionsOf(personId)).toHaveLength(1);
 
     const ua = new UserAgent(w.server.issuer);
@@ -42,6 +49,16 @@ describe('password recovery', () => {
     const done = (await ua.submit(codePage, '/recover/complete', { code, password: 'New-Passw0rd-2026', passwordConfirm: 'New-Passw0rd-2026' })) as Page;
     expect(done.html).toContain('密码已重置');
     expect(await w.c.models.sessionsOf(personId)).toHaveLength(0);
+    // Whoever knew the old password loses the tokens they got with it, offline ones included.
+    await expect(oidc.refreshTokenGrant(platform.config, oldTokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.fetchUserInfo(platform.config, oldTokens.access_token, oidc.skipSubjectCheck)).rejects.toBeDefined();
+    const [logout, ...more] = await receiver.tokensFor(w.server.issuer, platform.clientId);
+    expect(more).toHaveLength(0);
+    expect(logout).toMatchObject({ aud: platform.clientId, sub: oldTokens.claims()!.sub, sid: oldTokens.claims()!.sid, events: { [BACKCHANNEL_EVENT]: {} } });
+    const trail = await w.c.db.knex('audit_events').whereIn('action', ['grants.revoked', 'session.ended', 'backchannel.sent'])
+      .whereRaw(`detail->>'reason' = 'password_reset'`).select('action', 'actor');
+    expect(trail.map((e) => e.action).sort()).toEqual(['backchannel.sent', 'grants.revoked', 'session.ended']);
+    expect(trail.every((e) => e.actor === personId)).toBe(true);
     // The code is single-use; the new password works and the old one no longer does.
     expect(((await ua.submit(codePage, '/recover/complete', { code, password: 'Other-Passw0rd-1', passwordConfirm: 'Other-Passw0rd-1' })) as Page).status).toBe(400);
     await expect(w.c.login.authenticate(fixture.idNumber, password, '10.1.1.1')).rejects.toMatchObject({ code: 'login.invalid_credentials' });
