@@ -33,7 +33,7 @@ function healthRouter(c: Container): Router {
 /** Every router of ours, in the order they are tried before the provider. */
 export function ourRouters(c: Container): Router[] {
   return [healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), ...verificationRouters(c), interactionRouter({
-    provider: () => c.provider.current, persons: c.persons, login: c.login, limits: c.limits, audit: c.audit,
+    issuer: c.config.issuer, provider: () => c.provider.current, persons: c.persons, login: c.login, limits: c.limits, audit: c.audit,
     actingRoles: c.actingRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session,
   })];
 }

@@ -24,6 +24,7 @@ const wantsJson = (ctx: Context) => ctx.path.startsWith('/api/') || ctx.path.sta
 /** Page text for an error code: domain codes that have a text, otherwise a generic one. */
 const PAGE_MESSAGES: Record<string, string> = {
   'csrf.invalid': 'error.csrf',
+  'origin.foreign': 'error.foreign_origin',
   'interaction.expired': 'error.session_expired',
   'http.not_found': 'error.not_found',
 };
