@@ -9,6 +9,8 @@ import type { ActingRoles } from '../identity/acting-roles.ts';
 import { withEntityPrompt } from './entity-prompt.ts';
 import type { Config } from '../config.ts';
 import { sendPage } from '../http/pages.ts';
+import { respondUnavailable } from '../http/unavailable-response.ts';
+import { isDatabaseUnavailable } from '../store/unavailable.ts';
 import { SCOPE_CLAIMS } from './account.ts';
 import { assurancePolicy, MINIMUM_ACR, VERIFY_PROMPT, type AssuranceLookup } from './assurance-policy.ts';
 import { RESOURCE_SCOPES, resourceIndicators } from './resources.ts';
@@ -154,8 +156,10 @@ export function buildProvider(deps: ProviderDeps): Provider {
       Grant: ttl.grant,
     },
     async renderError(ctx, out, error) {
+      // The database cannot answer now: "try again shortly" (503), not "something went wrong".
+      if (isDatabaseUnavailable(error)) return respondUnavailable(ctx as unknown as Context, 'db.unavailable');
       const code = typeof out.error === 'string' ? out.error : 'server_error';
-      const status = (error as { status?: number }).status ?? 400;
+      const status = (error as { status?: number }).status ?? (code === 'server_error' ? 500 : 400);
       // error_description is the provider's own safe text (never a stack); show it for operators.
       sendPage(ctx as unknown as Context, 'error', { message: 'error.generic', code, description: out.error_description }, status);
     },
