@@ -12,6 +12,7 @@ export function verificationRouters(c: Container): Router[] {
   // following changes; a failure is retried by the first check that needs them.
   c.verification.channelSync.ready().catch((err) => c.logger.warn({ err }, 'verification channels not loaded yet'));
   const pages = {
+    issuer: c.config.issuer,
     provider: () => c.provider.current,
     verification: c.verification.service,
     person: (id: string) => c.persons.get(id),

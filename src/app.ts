@@ -8,6 +8,7 @@ import { pendingMigrations } from './store/db.ts';
 import { withRequestScope } from './store/request-memo.ts';
 import { assetsRouter } from './http/assets.ts';
 import { errorHandler } from './http/error-handler.ts';
+import { loadShedding } from './http/load-shedding.ts';
 import { ourRoutes } from './http/route-index.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { interactionRouter } from './oidc/interactions.ts';
@@ -33,7 +34,7 @@ function healthRouter(c: Container): Router {
 /** Every router of ours, in the order they are tried before the provider. */
 export function ourRouters(c: Container): Router[] {
   return [healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), ...verificationRouters(c), interactionRouter({
-    provider: () => c.provider.current, persons: c.persons, login: c.login, limits: c.limits, audit: c.audit,
+    issuer: c.config.issuer, provider: () => c.provider.current, persons: c.persons, login: c.login, limits: c.limits, audit: c.audit,
     actingRoles: c.actingRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session,
   })];
 }
@@ -43,6 +44,8 @@ export function buildApp(c: Container): Koa {
   app.keys = c.config.cookieKeys;
   app.silent = true; // errors are logged by errorHandler, once
 
+  // First: an overloaded process refuses before doing any work for the request.
+  app.use(loadShedding(c.config.maxInFlight));
   app.use(securityHeaders(c.config.issuer.startsWith('https:')));
   app.use(errorHandler(c.logger));
   app.use(ourRoutes(ourRouters(c)));

@@ -39,6 +39,14 @@ const envSchema = z.object({
   DB_POOL_MAX: int(1, 200).default(10),
   // Pipelined connections per process for the hot prepared statements (store/pipeline.ts).
   DB_STATEMENT_CONNECTIONS: int(1, 64).default(4),
+  // With the database down a request must fail fast (503) rather than queue: connecting and
+  // waiting for a pooled connection each give up after this long.
+  DB_CONNECT_TIMEOUT_MS: int(100, 60_000).default(1500),
+  // PostgreSQL's statement_timeout for the server's connections; nothing a request runs comes near
+  // it, so it only bounds a stuck statement. Migrations (`npm run migrate`) run without it.
+  DB_STATEMENT_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  // Requests one process works on at once; beyond that it answers 503 at once instead of queueing.
+  MAX_IN_FLIGHT: int(1, 100_000).default(512),
   // Failed-login throttling (see LOGIN_LIMITS in authn/password-login.ts for the windows). The
   // defaults are the production policy; a load test from one address raises the per-IP figure.
   LOGIN_RATE_LIMIT_PER_IP: int(1, 1_000_000_000).default(60),
@@ -80,6 +88,9 @@ export interface Config {
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   dbPoolMax: number;
   dbStatementConnections: number;
+  dbConnectTimeoutMs: number;
+  dbStatementTimeoutMs: number;
+  maxInFlight: number;
   /**
    * Login throttling: attempts per address in 5 minutes (every attempt counts, behind a NAT too),
    * failures per identifier and per identifier + address in 15 minutes. Windows expire, so an
@@ -205,6 +216,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST, parallelism: e.ARGON2_PARALLELISM },
     dbPoolMax: e.DB_POOL_MAX,
     dbStatementConnections: e.DB_STATEMENT_CONNECTIONS,
+    dbConnectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+    dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    maxInFlight: e.MAX_IN_FLIGHT,
     assuranceLadderFile: e.ASSURANCE_LADDER_FILE ? path.resolve(e.ASSURANCE_LADDER_FILE) : DEFAULT_LADDER_FILE,
     channelReloadIntervalMs: e.CHANNEL_RELOAD_INTERVAL_MS,
     loginLimits: {

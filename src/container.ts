@@ -32,13 +32,18 @@ import { AuditStore } from './store/audit.ts';
 import { ChangeFeed } from './store/change-feed.ts';
 import { ClientStore } from './store/clients.ts';
 import { openDatabase, type Database } from './store/db.ts';
+import { isDatabaseUnavailable } from './store/unavailable.ts';
 import { OidcModelStore } from './store/oidc-models.ts';
 import { PersonStore } from './store/persons.ts';
 import { RateLimitStore } from './store/rate-limits.ts';
 
 /** Provider-side failures are otherwise invisible: log them (never shown to the client). */
 function observe(provider: ReturnType<typeof buildProvider>, logger: Logger) {
-  provider.on('server_error', (_ctx, err) => logger.error({ err }, 'provider server_error'));
+  provider.on('server_error', (_ctx, err) => {
+    // An outage (answered 503 by mount.ts) is expected on every request while it lasts: one line.
+    if (isDatabaseUnavailable(err)) logger.warn({ reason: err.message }, 'provider: database unavailable');
+    else logger.error({ err }, 'provider server_error');
+  });
   return provider;
 }
 
@@ -78,7 +83,7 @@ export const keyRetentionSeconds = (config: Config) => Math.max(config.ttl.idTok
 
 export async function createContainer(config: Config, opts: { database?: Database; logger?: Logger } = {}): Promise<Container> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const db = opts.database ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax, statementConnections: config.dbStatementConnections });
+  const db = opts.database ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax, statementConnections: config.dbStatementConnections, connectTimeoutMs: config.dbConnectTimeoutMs, statementTimeoutMs: config.dbStatementTimeoutMs });
   const crypto = new FieldCrypto(config.fieldKeys);
   // Change notices let each process cache what every request reads (clients, tokens, grants,
   // sessions, persons); the embedded database serves a single process and is read through.

@@ -1,11 +1,12 @@
 /**
  * The account console at /account (the citizen's own account page): a first-party OIDC client of
  * Yihao itself. Bodies are parsed here only (never in front of the provider); every form is
- * checked for its CSRF token before any handler runs.
+ * checked for its origin and CSRF token before any handler runs.
  */
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import { verifyCsrf } from '../http/csrf.ts';
+import { sameOrigin } from '../http/same-origin.ts';
 import { consoleRoutes, type ConsoleDeps } from './console-routes.ts';
 import { loginRoutes } from './login-routes.ts';
 
@@ -17,7 +18,7 @@ export function accountRouter(deps: ConsoleDeps): Router {
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
-  router.use(bodyParser({ enableTypes: ['form'], formLimit: '16kb' }), verifyCsrf);
+  router.use(sameOrigin(deps.issuer), bodyParser({ enableTypes: ['form'], formLimit: '16kb' }), verifyCsrf);
   loginRoutes(router, deps);
   consoleRoutes(router, deps);
   return router;

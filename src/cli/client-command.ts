@@ -23,6 +23,7 @@ const OPTIONS = {
   'subject-type': { type: 'string' },
   'application-type': { type: 'string' },
   scope: { type: 'string' },
+  'minimum-acr': { type: 'string' },
   metadata: { type: 'string' },
   'rotate-secret': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -55,6 +56,7 @@ export function metadataFromOptions(v: Values): ClientMetadata {
   set('subject_type', v['subject-type']);
   set('application_type', v['application-type']);
   set('scope', v.scope);
+  set('minimum_acr', v['minimum-acr']);
   return m;
 }
 

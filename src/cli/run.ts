@@ -9,7 +9,8 @@ import { reencryptCommand } from './reencrypt-command.ts';
 import { keysCommand } from './keys-command.ts';
 import { personCommand } from './person-command.ts';
 import { UsageError, type CommandIO } from './io.ts';
-import { migrateLatest, migrationConfig, openDatabase } from '../store/db.ts';
+import { AppError } from '../errors.ts';
+import { migrateLatest, migrationConfig, openDatabase, pendingMigrations } from '../store/db.ts';
 
 export const USAGE = `usage: npm run cli -- <command>
 
@@ -29,13 +30,28 @@ export const USAGE = `usage: npm run cli -- <command>
 client options: --client-id --client-secret --client-name --redirect-uri (repeatable)
   --post-logout-redirect-uri (repeatable) --grant-type (repeatable) --response-type
   --token-endpoint-auth-method --backchannel-logout-uri --first-party --id-token-alg
-  --jwks-uri --jwks-file --subject-type --application-type --scope
+  --jwks-uri --jwks-file --subject-type --application-type --scope --minimum-acr <acr>
   --metadata '<json>' (any other client metadata) --rotate-secret (update) --json
 
 channel options: --priority N (lower is preferred) --enabled | --disabled --timeout-ms
   --max-retries --daily-quota N | --no-daily-quota --max-concurrency --breaker-threshold
   --breaker-open-ms --json; kinds: population face bank_card carrier business_registry
   social_security counter sms`;
+
+/**
+ * Commands need the schema as `npm start` does: outside production pending migrations are applied
+ * (an operator registering the first platform on a fresh embedded database, before any start);
+ * production leaves schema changes to an explicit `npm run migrate`.
+ */
+async function ensureSchema(c: Container, io: CommandIO): Promise<void> {
+  const pending = await pendingMigrations(c.db.knex);
+  if (!pending.length) return;
+  if (c.config.env === 'production') {
+    throw new AppError('db.migrations_pending', `database schema is behind (${pending.join(', ')}); run \`npm run migrate\` first`);
+  }
+  const applied = await migrateLatest(c.db.knex);
+  io.err(`applied migrations: ${applied.join(', ')}`); // stderr: stdout stays the command's result
+}
 
 export async function runCli(argv: string[], io: CommandIO, env: Record<string, string | undefined> = process.env): Promise<number> {
   const [command, ...rest] = argv;
@@ -73,6 +89,7 @@ export async function runCli(argv: string[], io: CommandIO, env: Record<string, 
   if (!handler) throw new UsageError(`unknown command: ${command}`);
   const container = await createContainer(config, { logger: createLogger('warn') });
   try {
+    await ensureSchema(container, io);
     return await handler(rest, io, container);
   } finally {
     await container.close();

@@ -4,7 +4,9 @@ import type { Middleware } from 'koa';
 export function securityHeaders(https: boolean): Middleware {
   return async (ctx, next) => {
     ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` even on our own
+    // form posts, which the origin check (same-origin.ts) must refuse. Other sites get nothing.
+    ctx.set('Referrer-Policy', 'same-origin');
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
     if (https) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');

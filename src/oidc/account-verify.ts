@@ -7,6 +7,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { csrfToken, verifyCsrf } from '../http/csrf.ts';
+import { sameOrigin } from '../http/same-origin.ts';
 import { formBody } from '../http/form-body.ts';
 import { localeOf, sendPage } from '../http/pages.ts';
 import { MAX_SELFIE_BYTES } from '../verification/verification-service.ts';
@@ -26,7 +27,7 @@ export function accountVerifyRouter(deps: AccountVerifyDeps): Router {
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
-  router.use(formBody({ maxBytes: MAX_SELFIE_BYTES + 64 * 1024 }), verifyCsrf);
+  router.use(sameOrigin(deps.issuer), formBody({ maxBytes: MAX_SELFIE_BYTES + 64 * 1024 }), verifyCsrf);
 
   async function show(ctx: Context, accountId: string, message?: { key: string; ok: boolean; params?: Record<string, string> }, status = 200) {
     const { index } = await deps.verification.levelOf(accountId);

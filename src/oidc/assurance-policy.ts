@@ -1,7 +1,8 @@
 /**
- * Identity assurance inside the authorization request. A platform states a minimum level with
- * `acr_values` (its `default_acr_values` when it sends none) or an essential `acr` claim in the
- * `claims` parameter. After login, the `verify` prompt runs when the account's level, computed
+ * Identity assurance inside the authorization request. A platform's registered minimum
+ * (`minimum_acr`, or the lowest of its `default_acr_values`) is a floor: a request may raise it
+ * with `acr_values` or an essential `acr` claim in the `claims` parameter, never lower it (the
+ * URL is in the user agent's hands). After login, the `verify` prompt runs when the account's level, computed
  * from evidence, is below that minimum; the step-up pages (step-up.ts) then either raise it or
  * end the request with a standard error. Otherwise the session's `acr` is set to the level held
  * now, so the ID token's `acr` is never a level the person does not hold.
@@ -32,30 +33,46 @@ function essentialAcr(claimsParam: unknown): AcrRequest | undefined {
   }
 }
 
+/** The client metadata field naming a platform's minimum acr (one of acr_values_supported). */
+export const MINIMUM_ACR = 'minimum_acr';
+
+const lowestKnown = (ladder: AssuranceLadder, values: unknown[]) => {
+  const known = values.map((v) => indexOfAcr(ladder, v)).filter((i): i is number => i !== undefined);
+  return known.length ? Math.min(...known) : undefined;
+};
+
+/** The level index a platform registered as its minimum (0 when none). */
+export function platformFloor(ladder: AssuranceLadder, metadata: Record<string, unknown>): number {
+  const floors = [0];
+  const minimum = indexOfAcr(ladder, metadata[MINIMUM_ACR]);
+  if (minimum !== undefined) floors.push(minimum);
+  // default_acr_values lists acceptable levels ("any of these"), so its lowest is the minimum.
+  const defaults = Array.isArray(metadata.default_acr_values) ? lowestKnown(ladder, metadata.default_acr_values) : undefined;
+  if (defaults !== undefined) floors.push(defaults);
+  return Math.max(...floors);
+}
+
 /**
- * The minimum level index the request states (0 when none). An essential acr naming no level
- * of ours cannot be honoured: unmet_authentication_requirements, never a token without it.
+ * The minimum level index for this request: the platform's floor raised by what the request
+ * states. Unknown acr_values entries are ignored (they neither lower the floor nor fail). An
+ * essential acr naming no level of ours cannot be honoured: unmet_authentication_requirements.
  */
-export function requiredLevel(ladder: AssuranceLadder, params: Record<string, unknown>): number {
-  const lowestKnown = (values: unknown[]) => {
-    const known = values.map((v) => indexOfAcr(ladder, v)).filter((i): i is number => i !== undefined);
-    return known.length ? Math.min(...known) : undefined;
-  };
-  const minimums: number[] = [];
+export function requiredLevel(ladder: AssuranceLadder, params: Record<string, unknown>, client: Record<string, unknown> = {}): number {
+  const minimums: number[] = [platformFloor(ladder, client)];
   if (typeof params.acr_values === 'string') {
-    const m = lowestKnown(params.acr_values.split(' ').filter(Boolean));
+    const m = lowestKnown(ladder, params.acr_values.split(' ').filter(Boolean));
     if (m !== undefined) minimums.push(m);
   }
   const essential = essentialAcr(params.claims);
   if (essential) {
     const values = Array.isArray(essential.values) ? essential.values : essential.value !== undefined ? [essential.value] : [];
     if (values.length) {
-      const m = lowestKnown(values);
+      const m = lowestKnown(ladder, values);
       if (m === undefined) throw new errors.UnmetAuthenticationRequirements('none of the essential acr values is supported');
       minimums.push(m);
     }
   }
-  return minimums.length ? Math.max(...minimums) : 0;
+  return Math.max(...minimums);
 }
 
 /** oidc-provider's default policy with the `verify` prompt after login, before consent. */
@@ -68,7 +85,8 @@ export function assurancePolicy(lookup: AssuranceLookup): interactionPolicy.Prom
   login.checks.remove('essential_acrs');
   login.checks.remove('essential_acr');
 
-  const params = (ctx: KoaContextWithOIDC) => ctx.oidc.params as Record<string, unknown>;
+  const required = (ctx: KoaContextWithOIDC) =>
+    requiredLevel(lookup.ladder, ctx.oidc.params as Record<string, unknown>, ctx.oidc.client?.metadata() ?? {});
   const verify = new Prompt(
     { name: VERIFY_PROMPT, requestable: false },
     new Check(
@@ -77,15 +95,14 @@ export function assurancePolicy(lookup: AssuranceLookup): interactionPolicy.Prom
       async (ctx) => {
         const { session } = ctx.oidc;
         if (!session?.accountId) return Check.NO_NEED_TO_PROMPT; // login comes first
-        const required = requiredLevel(lookup.ladder, params(ctx));
         const { index } = await lookup.levelOf(session.accountId);
-        if (index < required) return Check.REQUEST_PROMPT;
+        if (index < required(ctx)) return Check.REQUEST_PROMPT;
         // Up or down (new evidence, expired evidence), the session says what is held now.
         const acr = lookup.ladder.levels[index]!.acr;
         if (session.acr !== acr) session.acr = acr;
         return Check.NO_NEED_TO_PROMPT;
       },
-      (ctx) => ({ requiredLevel: lookup.ladder.levels[requiredLevel(lookup.ladder, params(ctx))]!.id }),
+      (ctx) => ({ requiredLevel: lookup.ladder.levels[required(ctx)]!.id }),
     ),
   );
   policy.add(verify, policy.findIndex((p) => p.name === 'login') + 1);

@@ -10,6 +10,7 @@ import { errors as oidcErrors } from 'oidc-provider';
 import type { PasswordLogin } from '../authn/password-login.ts';
 import { AppError, isAppError } from '../errors.ts';
 import { csrfToken, verifyCsrf } from '../http/csrf.ts';
+import { sameOrigin } from '../http/same-origin.ts';
 import { sendPage } from '../http/pages.ts';
 import { clientIp, rateLimit } from '../http/rate-limit.ts';
 import type { PersonService, RegistrationInput } from '../identity/persons.ts';
@@ -22,6 +23,8 @@ import type { PasswordRecovery } from '../authn/password-recovery.ts';
 import { ENTITY_PROMPT } from './entity-prompt.ts';
 
 export interface InteractionDeps {
+  /** ISSUER: its origin is the only one our forms may be posted from. */
+  issuer: string;
   provider: () => Provider;
   persons: PersonService;
   login: PasswordLogin;
@@ -41,7 +44,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
-  router.use(bodyParser({ enableTypes: ['form'], formLimit: '16kb' }), verifyCsrf);
+  router.use(sameOrigin(deps.issuer), bodyParser({ enableTypes: ['form'], formLimit: '16kb' }), verifyCsrf);
 
   /** Loads the interaction; a stale or foreign uid becomes a friendly "start again" page. */
   async function details(ctx: Context) {

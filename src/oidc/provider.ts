@@ -9,8 +9,10 @@ import type { ActingRoles } from '../identity/acting-roles.ts';
 import { withEntityPrompt } from './entity-prompt.ts';
 import type { Config } from '../config.ts';
 import { sendPage } from '../http/pages.ts';
+import { respondUnavailable } from '../http/unavailable-response.ts';
+import { isDatabaseUnavailable } from '../store/unavailable.ts';
 import { SCOPE_CLAIMS } from './account.ts';
-import { assurancePolicy, VERIFY_PROMPT, type AssuranceLookup } from './assurance-policy.ts';
+import { assurancePolicy, MINIMUM_ACR, VERIFY_PROMPT, type AssuranceLookup } from './assurance-policy.ts';
 import { RESOURCE_SCOPES, resourceIndicators } from './resources.ts';
 
 const epochSeconds = () => Math.floor(Date.now() / 1000);
@@ -47,6 +49,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
   const { config } = deps;
   const secureCookies = config.issuer.startsWith('https:');
   const ttl = config.ttl;
+  const acrValues = deps.assurance?.ladder.levels.map((l) => l.acr) ?? [];
 
   const configuration: Configuration = {
     adapter: deps.adapter,
@@ -89,9 +92,15 @@ export function buildProvider(deps: ProviderDeps): Provider {
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies },
     },
     extraClientMetadata: {
-      properties: ['first_party', 'resource_server'],
+      properties: ['first_party', 'resource_server', MINIMUM_ACR],
       validator(_ctx, key, value) {
-        if (value !== undefined && typeof value !== 'boolean') throw new Error(`${key} must be a boolean`);
+        if (value === undefined) return;
+        if (key === MINIMUM_ACR) {
+          // A floor naming no level of ours would silently be no floor at all.
+          if (!acrValues.includes(value as string)) throw new Error(`${MINIMUM_ACR} must be one of ${acrValues.join(', ') || '(no acr values configured)'}`);
+          return;
+        }
+        if (typeof value !== 'boolean') throw new Error(`${key} must be a boolean`);
       },
     },
     features: {
@@ -116,7 +125,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
     },
     fetch: fetchWith(config.allowLoopbackFetch),
     // acr values are the assurance ladder's levels (urn:yihao:loa:1…), advertised in discovery.
-    acrValues: deps.assurance?.ladder.levels.map((l) => l.acr) ?? [],
+    acrValues,
     interactions: {
       policy: withEntityPrompt(deps.assurance ? assurancePolicy(deps.assurance) : interactionPolicy.base(), deps.actingRoles),
       // The step-up pages live under /interaction/:uid/verify (the interaction cookie's path).
@@ -147,8 +156,10 @@ export function buildProvider(deps: ProviderDeps): Provider {
       Grant: ttl.grant,
     },
     async renderError(ctx, out, error) {
+      // The database cannot answer now: "try again shortly" (503), not "something went wrong".
+      if (isDatabaseUnavailable(error)) return respondUnavailable(ctx as unknown as Context, 'db.unavailable');
       const code = typeof out.error === 'string' ? out.error : 'server_error';
-      const status = (error as { status?: number }).status ?? 400;
+      const status = (error as { status?: number }).status ?? (code === 'server_error' ? 500 : 400);
       // error_description is the provider's own safe text (never a stack); show it for operators.
       sendPage(ctx as unknown as Context, 'error', { message: 'error.generic', code, description: out.error_description }, status);
     },

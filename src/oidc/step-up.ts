@@ -13,6 +13,7 @@ import { errors as oidcErrors } from 'oidc-provider';
 import type { Audit } from '../audit/audit.ts';
 import { AppError, isAppError } from '../errors.ts';
 import { csrfToken, verifyCsrf } from '../http/csrf.ts';
+import { sameOrigin } from '../http/same-origin.ts';
 import { formBody } from '../http/form-body.ts';
 import { sendPage } from '../http/pages.ts';
 import { indexOfId } from '../verification/assurance-ladder.ts';
@@ -32,7 +33,7 @@ export function stepUpRouter(deps: StepUpDeps): Router {
     await next();
   });
   // A selfie plus the form fields; base64 in the authority request is a third larger.
-  router.use(formBody({ maxBytes: MAX_SELFIE_BYTES + 64 * 1024 }), verifyCsrf);
+  router.use(sameOrigin(deps.issuer), formBody({ maxBytes: MAX_SELFIE_BYTES + 64 * 1024 }), verifyCsrf);
 
   async function details(ctx: Context) {
     try {

@@ -17,6 +17,8 @@ import { mask } from '../verification/evidence.ts';
 import type { CheckOutcome, PersonCheck, VerificationService } from '../verification/verification-service.ts';
 
 export interface VerifyPageDeps {
+  /** ISSUER: its origin is the only one the check forms may be posted from. */
+  issuer: string;
   verification: VerificationService;
   person(id: string): Promise<Person | undefined>;
 }

@@ -20,12 +20,46 @@ export interface DatabaseOptions {
   poolMax: number;
   /** Pipelined connections for the hot prepared statements (PostgreSQL only; statements.ts). */
   statementConnections?: number;
+  /** Connecting, and waiting for a pooled connection, give up after this long (default 1.5 s). */
+  connectTimeoutMs?: number;
+  /** PostgreSQL statement_timeout; none when absent (migrations). Not for the embedded database. */
+  statementTimeoutMs?: number;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 1500;
+
+/**
+ * Timeouts that make a database outage fail fast instead of holding requests: the driver's
+ * connect timeout, the server's statement_timeout, and a client-side read timeout a little
+ * longer, for a server that no longer answers at all on an open connection.
+ */
+export function connectionTimeouts(opts: Pick<DatabaseOptions, 'connectTimeoutMs' | 'statementTimeoutMs'>) {
+  return {
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs, query_timeout: opts.statementTimeoutMs + 1000 } : {}),
+  };
+}
+
+/**
+ * The pool gives up on a connection after the connect timeout too (it would otherwise retry
+ * creating one for 60 s), and never hands out one still waiting for an answer that timed out on
+ * the client side: a wedged connection is dropped, the next request gets a fresh one.
+ */
+function pool(max: number, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Knex.PoolConfig {
+  return {
+    min: 0,
+    max,
+    acquireTimeoutMillis: connectTimeoutMs,
+    createTimeoutMillis: connectTimeoutMs,
+    validate: (conn: { readyForQuery?: boolean }) => conn.readyForQuery !== false,
+  } as Knex.PoolConfig;
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.databaseUrl) {
-    const knex = knexFactory({ client: 'pg', connection: opts.databaseUrl, pool: { min: 0, max: opts.poolMax } });
-    const pipeline = new PipelinedConnections(opts.databaseUrl, opts.statementConnections ?? 1);
+    const timeouts = connectionTimeouts(opts);
+    const knex = knexFactory({ client: 'pg', connection: { connectionString: opts.databaseUrl, ...timeouts }, pool: pool(opts.poolMax, opts.connectTimeoutMs) });
+    const pipeline = new PipelinedConnections({ connectionString: opts.databaseUrl, ...timeouts }, opts.statementConnections ?? 1);
     usePipeline(knex, pipeline);
     return { knex, kind: 'postgres', close: async () => { await pipeline.close(); await knex.destroy(); } };
   }
@@ -34,8 +68,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const embedded = await openEmbedded(opts.dataDir ? path.join(opts.dataDir, 'pg') : null, runDir);
   const knex = knexFactory({
     client: 'pg',
-    connection: { host: embedded.socketDir, port: embedded.port, user: 'postgres', database: 'postgres' },
-    pool: { min: 0, max: Math.min(opts.poolMax, 8) },
+    // No statement_timeout: PGlite serves every connection from one session, so it would apply to all.
+    connection: { host: embedded.socketDir, port: embedded.port, user: 'postgres', database: 'postgres', ...connectionTimeouts({ connectTimeoutMs: opts.connectTimeoutMs }) },
+    pool: pool(Math.min(opts.poolMax, 8), opts.connectTimeoutMs),
   });
   return {
     knex,

@@ -73,9 +73,14 @@ export class PipelinedConnections {
   readonly #lanes: Lane[];
   #closed = false;
 
-  /** A server that accepts the socket but never answers must not hold statements forever. */
-  constructor(connection: string | pg.ClientConfig, size: number, connectTimeoutMs = 10_000) {
-    const config = { ...(typeof connection === 'string' ? { connectionString: connection } : connection), connectionTimeoutMillis: connectTimeoutMs };
+  /**
+   * A server that accepts the socket but never answers must not hold statements forever: the
+   * config carries the connect timeout (10 s unless given) and, from db.ts, statement_timeout and
+   * a read timeout, after which pg drops the connection and the lane makes a new one.
+   */
+  constructor(connection: string | pg.ClientConfig, size: number) {
+    const given = typeof connection === 'string' ? { connectionString: connection } : connection;
+    const config = { connectionTimeoutMillis: 10_000, ...given };
     this.#lanes = Array.from({ length: Math.max(1, size) }, () => new Lane(config));
   }
 

@@ -109,3 +109,35 @@ describe('npm run cli', () => {
     expect(decodeProtectedHeader(access_token).kid).toBe(newKid);
   }, 90_000);
 });
+
+describe('npm run cli on a fresh embedded database, before the first npm start', () => {
+  // Always the embedded database (no DATABASE_URL), whatever the suite runs on.
+  const freshEnv = (extra: Record<string, string> = {}) => {
+    const { DATABASE_URL: _ignored, ...rest } = testEnv(tmpDir(), 3999, extra);
+    return rest;
+  };
+
+  it('development: applies the migrations itself, then registers the platform', async () => {
+    const fresh = freshEnv();
+    const added = await runCli(['client', 'add', '--client-name', '首个平台', '--redirect-uri', 'http://127.0.0.1:9/cb', '--minimum-acr', 'urn:yihao:loa:2', '--json'], fresh);
+    expect(added.stderr).toContain('applied migrations');
+    expect(added.code).toBe(0);
+    const { client_id: clientId } = JSON.parse(added.stdout);
+    const shown = await runCli(['client', 'show', clientId, '--json'], fresh);
+    expect(shown.code).toBe(0);
+    expect(shown.stderr).not.toContain('applied migrations');
+    expect(JSON.parse(shown.stdout).metadata).toMatchObject({ client_name: '首个平台', minimum_acr: 'urn:yihao:loa:2' });
+  }, 60_000);
+
+  it('production: refuses, naming npm run migrate; after it the command works', async () => {
+    const { ALLOW_LOOPBACK_FETCH: _loopback, ...prod } = freshEnv({ NODE_ENV: 'production', ISSUER: 'https://id.example.gov.cn' });
+    const refused = await runCli(['client', 'list'], prod);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('npm run migrate');
+    expect(refused.stderr).not.toMatch(/relation .* does not exist/);
+    expect((await runCli(['migrate'], prod)).code).toBe(0);
+    const listed = await runCli(['client', 'list'], prod);
+    expect(listed.stderr).toBe('');
+    expect(listed.code).toBe(0);
+  }, 60_000);
+});

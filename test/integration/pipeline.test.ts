@@ -75,7 +75,7 @@ describe('pipelined statement connections to a server that never answers', () =>
     const silent = net.createServer(() => {}); // accepts, says nothing
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const { port } = silent.address() as net.AddressInfo;
-    const c = new PipelinedConnections(`postgres://x@127.0.0.1:${port}/x`, 1, 300);
+    const c = new PipelinedConnections({ connectionString: `postgres://x@127.0.0.1:${port}/x`, connectionTimeoutMillis: 300 }, 1);
     try {
       await expect(c.query({ text: 'SELECT 1', values: [] })).rejects.toThrow(/timeout/i);
     } finally {
