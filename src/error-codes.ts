@@ -62,7 +62,7 @@ export const ERROR_CODES = {
   'http.body_too_large': [400, '提交的内容过大', 'The request body is too large'],
   'http.malformed_form': [400, '提交的表单格式不正确', 'The submitted form is malformed'],
   'http.not_found': [404, '页面不存在。', 'Page not found.'],
-  'http.overloaded': [503, '服务繁忙，请稍后重试。', 'The service is busy; please try again in a moment.'],
+  'http.overloaded': [503, '服务暂时不可用：当前访问量过大，请稍后重试。', 'The service is temporarily unavailable: too many requests at once; please try again in a moment.'],
   'http.rate_limited': [429, '请求过于频繁，请稍后再试', 'Too many requests; please try again later'],
   'http.unsupported_media_type': [400, '不支持的内容类型', 'Unsupported content type'],
   'internal': [500, '服务内部错误，请稍后再试', 'Internal error; please try again later'],
