@@ -12,7 +12,8 @@ import { sendPage } from '../http/pages.ts';
 import { respondUnavailable } from '../http/unavailable-response.ts';
 import { isDatabaseUnavailable } from '../store/unavailable.ts';
 import { SCOPE_CLAIMS } from './account.ts';
-import { assurancePolicy, MINIMUM_ACR, VERIFY_PROMPT, type AssuranceLookup } from './assurance-policy.ts';
+import { assurancePolicy, MFA_PROMPT, MINIMUM_AAL, MINIMUM_ACR, VERIFY_PROMPT, type AssuranceLookup } from './assurance-policy.ts';
+import { supportedAcrValues } from '../authn/strength.ts';
 import { RESOURCE_SCOPES, resourceIndicators } from './resources.ts';
 
 const epochSeconds = () => Math.floor(Date.now() / 1000);
@@ -43,13 +44,16 @@ function fetchWith(allowLoopback: boolean): Configuration['fetch'] {
   };
 }
 
+const STEP_UP_PATHS: Record<string, string> = { [VERIFY_PROMPT]: '/verify', [MFA_PROMPT]: '/mfa' };
+
 const isFirstParty = (ctx: KoaContextWithOIDC) => ctx.oidc.client?.metadata().first_party === true;
 
 export function buildProvider(deps: ProviderDeps): Provider {
   const { config } = deps;
   const secureCookies = config.issuer.startsWith('https:');
   const ttl = config.ttl;
-  const acrValues = deps.assurance?.ladder.levels.map((l) => l.acr) ?? [];
+  // Identity levels, strengths and both together (authn/strength.ts), advertised in discovery.
+  const acrValues = supportedAcrValues(deps.assurance?.ladder.levels.map((l) => l.acr) ?? []);
 
   const configuration: Configuration = {
     adapter: deps.adapter,
@@ -92,9 +96,13 @@ export function buildProvider(deps: ProviderDeps): Provider {
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies },
     },
     extraClientMetadata: {
-      properties: ['first_party', 'resource_server', MINIMUM_ACR],
+      properties: ['first_party', 'resource_server', MINIMUM_ACR, MINIMUM_AAL],
       validator(_ctx, key, value) {
         if (value === undefined) return;
+        if (key === MINIMUM_AAL) {
+          if (value !== 1 && value !== 2 && value !== 3) throw new Error(`${MINIMUM_AAL} must be 1, 2 or 3`);
+          return;
+        }
         if (key === MINIMUM_ACR) {
           // A floor naming no level of ours would silently be no floor at all.
           if (!acrValues.includes(value as string)) throw new Error(`${MINIMUM_ACR} must be one of ${acrValues.join(', ') || '(no acr values configured)'}`);
@@ -124,12 +132,11 @@ export function buildProvider(deps: ProviderDeps): Provider {
       },
     },
     fetch: fetchWith(config.allowLoopbackFetch),
-    // acr values are the assurance ladder's levels (urn:yihao:loa:1…), advertised in discovery.
     acrValues,
     interactions: {
       policy: withEntityPrompt(deps.assurance ? assurancePolicy(deps.assurance) : interactionPolicy.base(), deps.actingRoles),
-      // The step-up pages live under /interaction/:uid/verify (the interaction cookie's path).
-      url: (_ctx, interaction) => `/interaction/${interaction.uid}${interaction.prompt.name === VERIFY_PROMPT ? '/verify' : ''}`,
+      // Step-up pages live under /interaction/:uid/verify and …/mfa (the interaction cookie's path).
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}${STEP_UP_PATHS[interaction.prompt.name] ?? ''}`,
     },
     // First-party platforms (the province's own portal and app) skip the consent screen.
     async loadExistingGrant(ctx) {
