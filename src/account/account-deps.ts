@@ -24,7 +24,7 @@ export function accountDeps(c: Container): AccountDeps {
     consents: new Consents(c.models, names, c.audit),
     passwords: new PasswordChange(c.persons, c.hasher, c.audit),
     persons: c.persons,
-    limits: c.limits,
+    throttle: c.throttle,
     enterpriseConsole,
     enterprises: (personId) => enterpriseSection(enterpriseConsole, personId),
     levelOf: async (personId, locale) => (await c.verification.assurance.levelOf(personId)).level.name[locale],

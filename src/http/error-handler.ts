@@ -39,6 +39,8 @@ export function errorHandler(logger: Logger): Middleware {
       if (isAppError(err)) {
         const status = STATUS[err.kind];
         if (status >= 500) logger.error({ err, path: ctx.path }, 'request failed');
+        const retryAfter = err.details?.retryAfterSeconds;
+        if (status === 429 && typeof retryAfter === 'number') ctx.set('Retry-After', String(retryAfter));
         respond(ctx, status, err.code, err.kind === 'internal' ? 'internal error' : err.message, err.details);
       } else {
         const status = (err as { status?: number; expose?: boolean }).expose ? (err as { status: number }).status : 500;
