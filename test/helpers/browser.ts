@@ -61,7 +61,7 @@ export class UserAgent {
   }
 
   /** Submits the form whose action contains `actionPart`, with the page's hidden fields plus `fields`. */
-  submit(page: Page, actionPart: string, fields: Record<string, string> = {}) {
+  submit(page: Page, actionPart: string, fields: Record<string, string> = {}, headers: Record<string, string> = {}) {
     const forms = [...page.html.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)];
     const form = forms.find((f) => f[1]!.includes(actionPart));
     if (!form) throw new Error(`no form with action ${actionPart} on ${page.url}`);
@@ -72,7 +72,7 @@ export class UserAgent {
     return this.follow(new URL(action, page.url).toString(), {
       method: 'POST',
       body,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
     });
   }
 }
