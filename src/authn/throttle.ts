@@ -7,8 +7,7 @@
  *   if (!r.ok) throw throttled('login.rate_limited', r);   // r.retryAfterSeconds
  *   if (await check()) await r.release(); else await r.fail();
  *
- * `reserve` counts the attempt on every key or on none (a key that refuses takes the others'
- * counts back). `fail()` leaves the attempt counted and, for a limit with a `lockout`, locks a
+ * `reserve` counts the attempt on every key or on none, in one statement. `fail()` leaves the attempt counted and, for a limit with a `lockout`, locks a
  * key whose window is spent: base seconds, doubled at each further lock, capped, forgotten a day
  * after the last lock ends, never permanent. `release()` after a success keeps the attempt
  * counted, or, for a limit with `resetOnSuccess`, forgets the key's count and lock level.
@@ -65,11 +64,8 @@ export class Throttle {
   }
 
   async reserve(keys: ThrottleKey[]): Promise<Reservation | Refusal> {
-    const results = await Promise.all(keys.map((k) => this.store.reserve(k.key, k.limit.windowSeconds, k.limit.max)));
-    if (results.every((r) => r.reserved)) return this.#reservation(keys);
-    await Promise.all(keys.filter((_, i) => results[i]!.reserved).map((k) => this.store.unreserve(k.key)));
-    const waits = results.map((r, i) => (r.reserved ? 0 : r.retryAfterSeconds ?? keys[i]!.limit.windowSeconds));
-    return { ok: false, retryAfterSeconds: Math.max(1, ...waits) };
+    const wait = await this.store.reserve(keys.map((k) => ({ key: k.key, windowSeconds: k.limit.windowSeconds, max: k.limit.max })));
+    return wait === 0 ? this.#reservation(keys) : { ok: false, retryAfterSeconds: wait };
   }
 
   async clear(keys: ThrottleKey[]): Promise<void> {

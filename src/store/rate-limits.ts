@@ -13,23 +13,6 @@ const HIT = `INSERT INTO rate_limits (key, count, expires_at) VALUES ($1, 1, now
     expires_at = CASE WHEN rate_limits.expires_at <= now() THEN EXCLUDED.expires_at ELSE rate_limits.expires_at END
   RETURNING count`;
 
-// Counts one attempt only when the key is neither locked nor spent. Concurrent reservations queue
-// on the row lock and each re-reads the row it waited for, so no more than `max` ever pass. When
-// refused, says how long until the key frees up (from the statement's snapshot: an estimate).
-const RESERVE = `WITH up AS (
-    INSERT INTO rate_limits (key, count, expires_at) VALUES ($1, 1, now() + make_interval(secs => $2::int))
-    ON CONFLICT (key) DO UPDATE SET
-      count = CASE WHEN rate_limits.expires_at <= now() THEN 1 ELSE rate_limits.count + 1 END,
-      expires_at = CASE WHEN rate_limits.expires_at <= now() THEN EXCLUDED.expires_at ELSE rate_limits.expires_at END
-    WHERE (rate_limits.locked_until IS NULL OR rate_limits.locked_until <= now())
-      AND (rate_limits.expires_at <= now() OR rate_limits.count < $3::int)
-    RETURNING count)
-  SELECT (SELECT count FROM up) AS count,
-    (SELECT ceil(extract(epoch FROM greatest(r.locked_until, CASE WHEN r.count >= $3::int THEN r.expires_at END) - now()))::int
-       FROM rate_limits r WHERE r.key = $1) AS retry_after`;
-
-const UNRESERVE = `UPDATE rate_limits SET count = greatest(count - 1, 0) WHERE key = $1 AND expires_at > now()`;
-
 // The lock level in force: forgotten once `forget_at` has passed. Bounded so 2^level stays finite.
 const LEVEL = `(CASE WHEN forget_at IS NULL OR forget_at <= now() THEN 0 ELSE least(lock_level, 30) END)`;
 const LOCK_SECONDS = `least($3::float8 * power(2, ${LEVEL}), $4::float8)`;
@@ -41,8 +24,6 @@ const LOCK_IF_SPENT = `UPDATE rate_limits SET
     lock_level = ${LEVEL} + 1, count = 0, expires_at = now()
   WHERE key = $1 AND count >= $2::int AND expires_at > now() AND (locked_until IS NULL OR locked_until <= now())
   RETURNING lock_level`;
-
-export interface Reserved { reserved: boolean; retryAfterSeconds: number | undefined }
 
 export class RateLimitStore {
   readonly #sql: Statements;
@@ -56,15 +37,15 @@ export class RateLimitStore {
     return (await this.#sql.run<{ count: number }>('rl_hit', HIT, [key, Math.ceil(windowSeconds)])).rows[0]!.count;
   }
 
-  /** Counts one attempt unless `key` is locked or already holds `max` in its window. */
-  async reserve(key: string, windowSeconds: number, max: number): Promise<Reserved> {
-    const row = (await this.#sql.run<{ count: number | null; retry_after: number | null }>('rl_reserve', RESERVE, [key, Math.ceil(windowSeconds), max])).rows[0]!;
-    return { reserved: row.count !== null, retryAfterSeconds: row.retry_after ?? undefined };
-  }
-
-  /** Takes back one reserved attempt (another key of the same attempt refused it). */
-  async unreserve(key: string): Promise<void> {
-    await this.#sql.run('rl_unreserve', UNRESERVE, [key]);
+  /**
+   * Counts one attempt on every key, or on none when any key is locked or holds its `max` in its
+   * window (the function rate_limit_reserve, migration 007). Returns 0 when counted, else the
+   * seconds until the keys could admit an attempt.
+   */
+  async reserve(keys: Array<{ key: string; windowSeconds: number; max: number }>): Promise<number> {
+    const { rows } = await this.#sql.run<{ wait: number }>('rl_reserve', 'SELECT rate_limit_reserve($1::text[], $2::int[], $3::int[]) AS wait',
+      [keys.map((k) => k.key), keys.map((k) => Math.ceil(k.windowSeconds)), keys.map((k) => k.max)]);
+    return rows[0]!.wait;
   }
 
   /**
@@ -76,9 +57,10 @@ export class RateLimitStore {
     return rows[0]?.lock_level;
   }
 
-  /** Forgets counts and locks of `keys`. */
+  /** Forgets counts and locks of `keys` (rows locked in key order, as reservations lock them). */
   async clear(keys: string[]): Promise<void> {
-    await this.#sql.run('rl_clear', 'DELETE FROM rate_limits WHERE key = ANY($1)', [keys]);
+    await this.#sql.run('rl_clear', `DELETE FROM rate_limits WHERE key IN
+      (SELECT key FROM rate_limits WHERE key = ANY($1) ORDER BY key FOR UPDATE)`, [keys]);
   }
 
   async reset(key: string): Promise<void> {
