@@ -9,6 +9,7 @@ import * as verification from './20261123_003_verification.ts';
 import * as accountConsole from './20261123_004_account_console.ts';
 import * as changeNotices from './20261123_005_change_notices.ts';
 import * as passwordRecovery from './20261123_006_password_recovery.ts';
+import * as lockouts from './20261124_007_lockouts.ts';
 import * as oneTimeSecrets from './20261129_001_one_time_secrets.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
@@ -20,6 +21,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261123_004_account_console', accountConsole],
   ['20261123_005_change_notices', changeNotices],
   ['20261123_006_password_recovery', passwordRecovery],
+  ['20261124_007_lockouts', lockouts],
   ['20261129_001_one_time_secrets', oneTimeSecrets],
 ];
 

@@ -7,6 +7,7 @@ import type { Container } from './container.ts';
 import { pendingMigrations } from './store/db.ts';
 import { withRequestScope } from './store/request-memo.ts';
 import { assetsRouter } from './http/assets.ts';
+import { clientAddressMiddleware } from './http/client-address.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { loadShedding } from './http/load-shedding.ts';
 import { ourRoutes } from './http/route-index.ts';
@@ -34,16 +35,20 @@ function healthRouter(c: Container): Router {
 /** Every router of ours, in the order they are tried before the provider. */
 export function ourRouters(c: Container): Router[] {
   return [healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), ...verificationRouters(c), interactionRouter({
-    issuer: c.config.issuer, provider: () => c.provider.current, persons: c.persons, login: c.login, limits: c.limits, audit: c.audit,
+    issuer: c.config.issuer, provider: () => c.provider.current, persons: c.persons, login: c.login, throttle: c.throttle, audit: c.audit,
     actingRoles: c.actingRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session,
   })];
 }
 
 export function buildApp(c: Container): Koa {
-  const app = new Koa({ proxy: c.config.trustProxy });
+  const trust = c.config.trustProxy;
+  // X-Forwarded-Proto/Host are believed only with a trusted proxy; the client address is always
+  // resolved by clientAddressMiddleware (right-most untrusted X-Forwarded-For entry).
+  const app = new Koa({ proxy: !('hops' in trust && trust.hops === 0) });
   app.keys = c.config.cookieKeys;
   app.silent = true; // errors are logged by errorHandler, once
 
+  app.use(clientAddressMiddleware(trust));
   // First: an overloaded process refuses before doing any work for the request.
   app.use(loadShedding(c.config.maxInFlight));
   app.use(securityHeaders(c.config.issuer.startsWith('https:')));

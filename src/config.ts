@@ -3,11 +3,13 @@
  * default lives here; the README's configuration table mirrors this file.
  */
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { ProxyTrust } from './http/client-address.ts';
 
 const DEFAULT_LADDER_FILE = fileURLToPath(new URL('./verification/assurance-ladder.json', import.meta.url));
 
@@ -30,7 +32,11 @@ const envSchema = z.object({
   SUBJECT_SALT: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKERS: int(1, 256).optional(),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: z.string().default('false').transform((v, ctx) => {
+    const trust = parseProxyTrust(v);
+    if (!trust) ctx.addIssue({ code: 'custom', message: 'a number of proxy hops, true / false, or a comma-separated list of proxy addresses or CIDR ranges' });
+    return trust ?? { hops: 0 };
+  }),
   ALLOW_HTTP_LOOPBACK_ISSUER: bool.default(false),
   ALLOW_LOOPBACK_FETCH: bool.optional(),
   ARGON2_MEMORY_KIB: int(8192, 4_194_304).default(19456),
@@ -52,6 +58,10 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT_PER_IP: int(1, 1_000_000_000).default(60),
   LOGIN_RATE_LIMIT_PER_IDENTIFIER: int(1, 1_000_000_000).default(10),
   LOGIN_RATE_LIMIT_PER_IDENTIFIER_IP: int(1, 1_000_000_000).default(5),
+  // When an account's counter is spent it locks for this long, doubling at each further lock up
+  // to the maximum: slows guessing to a crawl, yet never locks the owner out for good.
+  LOGIN_LOCKOUT_SECONDS: int(1, 86_400).default(60),
+  LOGIN_LOCKOUT_MAX_SECONDS: int(1, 86_400).default(3600),
   // The identity assurance ladder (levels, the evidence that reaches each, validity): data, not
   // code, so a province can ship its own. Default: the L1–L4 ladder shipped with the source.
   ASSURANCE_LADDER_FILE: z.string().min(1).optional(),
@@ -66,6 +76,27 @@ export interface LoginLimits {
   perIp: { max: number; windowSeconds: number };
   perIdentifier: { max: number; windowSeconds: number };
   perIdentifierIp: { max: number; windowSeconds: number };
+  /** Lock of a spent account counter: base seconds, doubling at each further lock, capped. */
+  lockout: { baseSeconds: number; maxSeconds: number };
+}
+
+/**
+ * TRUST_PROXY: `false`/`0` none, `true` one proxy, `n` a chain of n proxies, or the proxies'
+ * addresses / CIDR ranges (comma-separated). undefined when it is none of these.
+ */
+export function parseProxyTrust(value: string): ProxyTrust | undefined {
+  const v = value.trim().toLowerCase();
+  if (v === '' || v === 'false' || v === 'no') return { hops: 0 };
+  if (v === 'true' || v === 'yes') return { hops: 1 };
+  if (/^\d+$/.test(v)) return Number(v) <= 32 ? { hops: Number(v) } : undefined;
+  const addresses = v.split(',').map((a) => a.trim()).filter(Boolean);
+  const valid = (a: string) => {
+    const [addr, bits, extra] = a.split('/');
+    const family = isIP(addr ?? '');
+    if (family === 0 || extra !== undefined) return false;
+    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  };
+  return addresses.length > 0 && addresses.every(valid) ? { addresses } : undefined;
 }
 
 export interface Config {
@@ -83,7 +114,8 @@ export interface Config {
   fieldKeys: Buffer[];
   logLevel: string;
   workers: number;
-  trustProxy: boolean;
+  /** Which proxies' X-Forwarded-For entries to believe (http/client-address.ts). */
+  trustProxy: ProxyTrust;
   allowLoopbackFetch: boolean;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   dbPoolMax: number;
@@ -93,8 +125,9 @@ export interface Config {
   maxInFlight: number;
   /**
    * Login throttling: attempts per address in 5 minutes (every attempt counts, behind a NAT too),
-   * failures per identifier and per identifier + address in 15 minutes. Windows expire, so an
-   * attacker can slow an account down but never lock its owner out for good.
+   * failures per account and per account + address in 15 minutes; a spent account counter locks
+   * for a while (escalating, capped), so an attacker can slow an account down but never lock its
+   * owner out for good.
    */
   loginLimits: LoginLimits;
   /** JSON file of the identity assurance ladder (src/verification/assurance-ladder.json by default). */
@@ -225,6 +258,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       perIp: { max: e.LOGIN_RATE_LIMIT_PER_IP, windowSeconds: 300 },
       perIdentifier: { max: e.LOGIN_RATE_LIMIT_PER_IDENTIFIER, windowSeconds: 900 },
       perIdentifierIp: { max: e.LOGIN_RATE_LIMIT_PER_IDENTIFIER_IP, windowSeconds: 900 },
+      lockout: { baseSeconds: e.LOGIN_LOCKOUT_SECONDS, maxSeconds: Math.max(e.LOGIN_LOCKOUT_SECONDS, e.LOGIN_LOCKOUT_MAX_SECONDS) },
     },
     ttl: {
       session: 8 * 3600,

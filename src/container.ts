@@ -4,6 +4,7 @@ import { AccountClient } from './account/account-client.ts';
 import { Audit } from './audit/audit.ts';
 import { PasswordLogin } from './authn/password-login.ts';
 import { PasswordHasher } from './authn/password.ts';
+import { Throttle } from './authn/throttle.ts';
 import type { Config } from './config.ts';
 import { FieldCrypto } from './crypto/field-crypto.ts';
 import { ensureSigningKeys } from './crypto/signing-keys.ts';
@@ -54,6 +55,8 @@ export interface Container {
   crypto: FieldCrypto;
   models: OidcModelStore;
   limits: RateLimitStore;
+  /** Reserve → check → release/fail for every credential check (authn/throttle.ts). */
+  throttle: Throttle;
   persons: PersonService;
   login: PasswordLogin;
   clients: ClientRegistry;
@@ -90,6 +93,8 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const changes = db.kind === 'postgres' ? new ChangeFeed(db.knex, (err) => logger.warn({ err }, 'change feed unavailable; caches bypassed')) : undefined;
   const models = new OidcModelStore(db.knex, changes);
   const limits = new RateLimitStore(db.knex);
+  // Keyed hashes: the counter table holds no identifier or address, even for unknown identifiers.
+  const throttle = new Throttle(limits, (text) => crypto.blindIndex(text, 'throttle.key'));
   const personStore = new PersonStore(db.knex, changes);
   // Workers share the cores: each runs its share of hashes at once (password.ts says why).
   const hasher = new PasswordHasher(config.argon2, Math.max(1, Math.ceil(availableParallelism() / config.workers)));
@@ -99,7 +104,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const enterprises = new EnterpriseService(enterpriseStore, delegationStore, persons);
   const delegations = new DelegationService(delegationStore, enterpriseStore, persons, crypto);
   const actingRoles = new ActingRoles(enterpriseStore, delegationStore);
-  const login = new PasswordLogin(persons, hasher, limits, (id, hash) => persons.setPassword(id, hash), config.loginLimits);
+  const login = new PasswordLogin(persons, hasher, throttle, (id, hash) => persons.setPassword(id, hash), config.loginLimits);
   const clients = new ClientRegistry(new ClientStore(db.knex), crypto);
   const clientCache = new ClientMetadataCache(clients, changes);
   clients.onChange = (clientId) => clientCache.invalidate(clientId);
@@ -115,7 +120,8 @@ export async function createContainer(config: Config, opts: { database?: Databas
     (jwks) => observe(buildProvider({ config, jwks, adapter, findAccount, assurance: verification.assurance, actingRoles }), logger), logger);
   const sessions = new SessionsService(models, () => provider.current, audit, logger);
   const recovery = new PasswordRecovery({
-    persons, hasher, limits, codes: new RecoveryCodeStore(db.knex),
+    persons, hasher, throttle, codes: new RecoveryCodeStore(db.knex),
+    forgetLoginFailures: (personId, ip) => login.forgetFailures(personId, ip),
     codeHash: (id, code) => crypto.blindIndex(code, `recovery.code:${id}`),
     sendSms: (mobile, code, personId) => sms.send(mobile, 'password_reset', { code }, personId),
     endSessions: (personId, ip) => sessions.endAll(personId, { reason: 'password_reset', actor: personId, ip }),
@@ -127,7 +133,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const accountClient = new AccountClient(clients, config.issuer);
 
   return {
-    config, logger, db, crypto, models, limits, persons, login, clients, audit, provider, verification,
+    config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, provider, verification,
     enterprises, delegations, actingRoles, recovery, oneTimeCodes, sessions, accounts, hasher, accountClient,
     async close() {
       provider.stop();

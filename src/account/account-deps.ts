@@ -25,7 +25,7 @@ export function accountDeps(c: Container): AccountDeps {
     passwords: new PasswordChange(c.persons, c.hasher, c.audit,
       (accountId, sid, ip) => c.sessions.endOthers(accountId, sid, { reason: 'password_changed', actor: accountId, ip })),
     persons: c.persons,
-    limits: c.limits,
+    throttle: c.throttle,
     enterpriseConsole,
     enterprises: (personId) => enterpriseSection(enterpriseConsole, personId),
     levelOf: async (personId, locale) => (await c.verification.assurance.levelOf(personId)).level.name[locale],

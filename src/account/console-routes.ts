@@ -13,7 +13,7 @@ import type { Locale } from '../i18n/messages.ts';
 import { maskIdNumber } from '../identity/id-number.ts';
 import type { PersonService } from '../identity/persons.ts';
 import { maskPhone } from '../identity/phone.ts';
-import type { RateLimitStore } from '../store/rate-limits.ts';
+import type { Throttle } from '../authn/throttle.ts';
 import type { Consents } from './consents.ts';
 import { accountOf, endSessionRedirect, requireAccount, signedOut, LOGGED_OUT_STATE, type LoginDeps } from './login-routes.ts';
 import { isRecentLogin, type PasswordChange } from './password-change.ts';
@@ -28,7 +28,7 @@ export interface ConsoleDeps extends LoginDeps {
   persons: PersonService;
   consents: Consents;
   passwords: PasswordChange;
-  limits: RateLimitStore;
+  throttle: Throttle;
   levelOf?: LevelOf;
   /**
    * Issue 3 (lead): "enterprises I represent or act for, and agents I granted". Whatever this
@@ -121,7 +121,7 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
   router.get('/account/password', admitted, (ctx) => passwordPage(ctx));
 
   // argon2 costs ~30 ms a hash: bounded per address like every other credential operation.
-  router.post('/account/password', rateLimit(deps.limits, 'account-password', { max: 10, windowSeconds: 900 }), admitted, async (ctx) => {
+  router.post('/account/password', rateLimit(deps.throttle, 'account-password', { max: 10, windowSeconds: 900 }), admitted, async (ctx) => {
     const { sub, sid, authTime } = accountOf(ctx);
     if (!isRecentLogin(authTime)) return passwordPage(ctx, {}, 403);
     const result = await deps.passwords.change({ accountId: sub, sid, authTime }, { password: field(ctx, 'password'), confirm: field(ctx, 'passwordConfirm') }, clientIp(ctx));

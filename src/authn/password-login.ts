@@ -1,59 +1,85 @@
 /**
- * Password login with throttling. Failures are counted per identifier and per identifier + IP in
- * windows that expire, so an attacker can slow an account down but never lock its owner out for
- * good; the message never says whether the account exists.
+ * Password login, throttled through src/authn/throttle.ts. Every attempt is reserved before the
+ * password is checked, on three counters: the address, the account, and the account from that
+ * address. "The account" is the account id when the identifier finds one, otherwise the
+ * identifier's canonical form (identity/login-identifier.ts, the same form the lookup uses), so
+ * no spelling of a number gets fresh counters and unknown identifiers are throttled like known
+ * ones. The two account counters lock when spent, escalating but never permanent; a success
+ * forgets them. Unknown, inactive and known identifiers do the same work (one lookup, one argon2
+ * verification with the same parameters) and get the same answer.
  */
-import { createHash } from 'node:crypto';
 import type { LoginLimits } from '../config.ts';
 import { AppError } from '../errors.ts';
+import { canonicalIdentifier, normaliseLoginIdentifier } from '../identity/login-identifier.ts';
 import type { PersonService } from '../identity/persons.ts';
-import type { RateLimitStore } from '../store/rate-limits.ts';
 import type { PasswordHasher } from './password.ts';
+import { throttled, type Limit, type Throttle } from './throttle.ts';
 
-/** The production policy; config.ts (LOGIN_RATE_LIMIT_*) sets the same figures by default. */
+/** The production policy; config.ts (LOGIN_RATE_LIMIT_*, LOGIN_LOCKOUT_*) sets the same figures by default. */
 export const LOGIN_LIMITS: LoginLimits = {
   perIp: { max: 60, windowSeconds: 300 },
   perIdentifier: { max: 10, windowSeconds: 900 },
   perIdentifierIp: { max: 5, windowSeconds: 900 },
+  lockout: { baseSeconds: 60, maxSeconds: 3600 },
 };
 
-// Counter keys are hashed so the rate-limit table never holds an ID number either.
-const keyFor = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('base64url');
+/** The limits behind each counter name (the names are part of the hashed keys). */
+export function loginLimits(policy: LoginLimits): { ip: Limit; account: Limit; accountIp: Limit } {
+  return {
+    // Every attempt from an address counts, successful or not (a service hall's NAT included).
+    ip: { name: 'login-ip', ...policy.perIp },
+    account: { name: 'login-account', ...policy.perIdentifier, lockout: policy.lockout, resetOnSuccess: true },
+    accountIp: { name: 'login-account-ip', ...policy.perIdentifierIp, lockout: policy.lockout, resetOnSuccess: true },
+  };
+}
 
 export class PasswordLogin {
+  readonly #limits: ReturnType<typeof loginLimits>;
+
   constructor(
     private readonly persons: PersonService,
     private readonly hasher: PasswordHasher,
-    private readonly limits: RateLimitStore,
+    private readonly throttle: Throttle,
     private readonly onRehash: (personId: string, hash: string) => Promise<void>,
-    private readonly policy: LoginLimits = LOGIN_LIMITS,
-  ) {}
+    policy: LoginLimits = LOGIN_LIMITS,
+  ) {
+    this.#limits = loginLimits(policy);
+  }
+
+  /** What the account counters of `identifier` are keyed on: the account id, else the identifier. */
+  async subjectOf(identifier: string): Promise<string> {
+    const id = normaliseLoginIdentifier(identifier);
+    const found = await this.persons.findForLogin(id);
+    return found ? `account:${found.person.id}` : canonicalIdentifier(id);
+  }
 
   /** Returns the person's id, or throws `login.invalid_credentials` / `login.rate_limited`. */
   async authenticate(identifier: string, password: string, ip: string): Promise<string> {
-    const id = identifier.trim().toUpperCase();
-    const ipKey = keyFor('login-ip', ip);
-    const idKey = keyFor('login-id', id);
-    const idIpKey = keyFor('login-id-ip', id, ip);
-
-    // One round trip: count this attempt against the address, read the account's failures.
-    const { hits, peeked: [idFailures, idIpFailures] } = await this.limits.hitAndPeek(ipKey, this.policy.perIp.windowSeconds, [idKey, idIpKey]);
-    if (hits > this.policy.perIp.max || idFailures >= this.policy.perIdentifier.max || idIpFailures >= this.policy.perIdentifierIp.max) {
-      throw new AppError('login.rate_limited');
-    }
-
+    const id = normaliseLoginIdentifier(identifier);
     const found = await this.persons.findForLogin(id);
+    const subject = found ? `account:${found.person.id}` : canonicalIdentifier(id);
+    const reservation = await this.throttle.reserve(this.keys(subject, ip));
+    if (!reservation.ok) throw throttled('login.rate_limited', reservation);
+
     const person = found?.person;
     const hash = person && person.status === 'active' ? found.passwordHash : undefined;
     const ok = hash ? await this.hasher.verify(hash, password) : await this.hasher.verifyDummy(password);
     if (!ok || !person) {
-      await this.limits.hit(idKey, this.policy.perIdentifier.windowSeconds);
-      await this.limits.hit(idIpKey, this.policy.perIdentifierIp.windowSeconds);
+      await reservation.fail();
       throw new AppError('login.invalid_credentials');
     }
-    // Only when there is something to forget: most logins have no failures behind them.
-    if (idIpFailures > 0) await this.limits.reset(idIpKey);
+    await reservation.release();
     if (hash && this.hasher.needsRehash(hash)) await this.onRehash(person.id, await this.hasher.hash(password));
     return person.id;
+  }
+
+  /** Forgets the account's login failures and lock, for everyone and from `ip` (after a password reset). */
+  async forgetFailures(personId: string, ip: string): Promise<void> {
+    await this.throttle.clear(this.keys(`account:${personId}`, ip).slice(1));
+  }
+
+  private keys(subject: string, ip: string) {
+    const l = this.#limits;
+    return [this.throttle.key(l.ip, ip), this.throttle.key(l.account, subject), this.throttle.key(l.accountIp, subject, ip)];
   }
 }

@@ -9,17 +9,26 @@ import { AppError } from '../errors.ts';
 import { parseIdNumber } from '../identity/id-number.ts';
 import type { PersonService } from '../identity/persons.ts';
 import { parsePhone } from '../identity/phone.ts';
-import type { RateLimitStore } from '../store/rate-limits.ts';
 import type { RecoveryCodeStore } from '../store/recovery-codes.ts';
 import { checkPasswordStrength, type PasswordHasher } from './password.ts';
+import { throttled, type Limit, type Throttle } from './throttle.ts';
 
-export const RECOVERY = { codeTtlSeconds: 600, maxAttempts: 5, perIpPerHour: 10, perPersonPerHour: 3 } as const;
+export const RECOVERY = { codeTtlSeconds: 600, maxAttempts: 5, perIpPerHour: 10, perPersonPerHour: 3, codesPerIpPerHour: 30 } as const;
+
+/** Recovery's own counters (throttle.ts): requests per address and per account, codes per address. */
+export const RECOVERY_LIMITS = {
+  startPerIp: { name: 'recover-ip', max: RECOVERY.perIpPerHour, windowSeconds: 3600 },
+  startPerPerson: { name: 'recover-person', max: RECOVERY.perPersonPerHour, windowSeconds: 3600 },
+  codePerIp: { name: 'recover-code-ip', max: RECOVERY.codesPerIpPerHour, windowSeconds: 3600 },
+} satisfies Record<string, Limit>;
 
 export interface RecoveryDeps {
   persons: PersonService;
   hasher: PasswordHasher;
   codes: RecoveryCodeStore;
-  limits: RateLimitStore;
+  throttle: Throttle;
+  /** Clears the account's password-login lock after a reset (the owner proved the mobile). */
+  forgetLoginFailures(personId: string, ip: string): Promise<void>;
   /** Keyed hash of a code (the stored value). */
   codeHash(id: string, code: string): string;
   sendSms(mobile: string, code: string, personId: string): Promise<void>;
@@ -27,7 +36,7 @@ export interface RecoveryDeps {
    * Ends every SSO session of the person and revokes every token of their grants (a reset must
    * lock out whoever knew the old password).
    */
-  endSessions(personId: string, ip: string | undefined): Promise<unknown>;
+  endSessions(personId: string, ip: string): Promise<unknown>;
 }
 
 export class PasswordRecovery {
@@ -35,14 +44,24 @@ export class PasswordRecovery {
 
   /** Returns a recovery id to carry to the code page: a real one or an indistinguishable decoy. */
   async start(idNumber: string, phone: string, ip: string): Promise<{ recoveryId: string; sent: boolean }> {
-    if ((await this.deps.limits.hit(`recover-ip:${ip}`, 3600)) > RECOVERY.perIpPerHour) throw new AppError('recovery.rate_limited');
     const recoveryId = randomUUID();
     const id = parseIdNumber(idNumber);
     const mobile = parsePhone(phone);
     const person = id.ok && mobile.ok ? await this.deps.persons.findByIdentifier(id.value.number) : undefined;
+    // Counted before the details are compared: per address, and per account (or, when the number
+    // has none, per number, so that both answer alike). Not the login's counters: a person whose
+    // password login is locked can still recover.
+    const subject = person ? `account:${person.id}` : `id_number:${id.ok ? id.value.number : idNumber.trim().toUpperCase()}`;
+    const reservation = await this.deps.throttle.reserve([
+      this.deps.throttle.key(RECOVERY_LIMITS.startPerIp, ip), this.deps.throttle.key(RECOVERY_LIMITS.startPerPerson, subject),
+    ]);
+    if (!reservation.ok) throw throttled('recovery.rate_limited', reservation);
     const decrypted = person ? this.deps.persons.decrypt(person) : undefined;
-    if (!decrypted || decrypted.status !== 'active' || !mobile.ok || decrypted.phone !== mobile.value) return { recoveryId, sent: false };
-    if ((await this.deps.limits.hit(`recover-person:${decrypted.id}`, 3600)) > RECOVERY.perPersonPerHour) return { recoveryId, sent: false };
+    if (!decrypted || decrypted.status !== 'active' || !mobile.ok || decrypted.phone !== mobile.value) {
+      await reservation.fail();
+      return { recoveryId, sent: false };
+    }
+    await reservation.release();
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     await this.deps.codes.insert({
       id: recoveryId, person_id: decrypted.id, code_hash: this.deps.codeHash(recoveryId, code),
@@ -59,7 +78,22 @@ export class PasswordRecovery {
   }
 
   /** Sets the new password when the code is right. Throws `recovery.invalid_code` otherwise. */
-  async complete(recoveryId: string, code: string, password: string, ip?: string): Promise<string> {
+  async complete(recoveryId: string, code: string, password: string, ip: string): Promise<string> {
+    const reservation = await this.deps.throttle.reserve([this.deps.throttle.key(RECOVERY_LIMITS.codePerIp, ip)]);
+    if (!reservation.ok) throw throttled('recovery.rate_limited', reservation);
+    try {
+      const personId = await this.#complete(recoveryId, code, password, ip);
+      await reservation.release();
+      await this.deps.forgetLoginFailures(personId, ip);
+      return personId;
+    } catch (e) {
+      await reservation.fail();
+      throw e;
+    }
+  }
+
+  async #complete(recoveryId: string, code: string, password: string, ip: string): Promise<string> {
+    // Each code also counts its own attempts (at most RECOVERY.maxAttempts, counted before the comparison).
     const row = /^[0-9a-f-]{36}$/.test(recoveryId) ? await this.deps.codes.attempt(recoveryId, RECOVERY.maxAttempts) : undefined;
     const expected = row ? Buffer.from(row.code_hash) : Buffer.alloc(43);
     const given = Buffer.from(this.deps.codeHash(recoveryId, code.trim()));

@@ -26,6 +26,8 @@ export function errorHandler(logger: Logger): Middleware {
         respond(ctx, 503, 'db.unavailable', 'the service is temporarily unavailable; retry later');
       } else if (isAppError(err)) {
         if (err.status >= 500) logger.error({ err, path: ctx.path }, 'request failed');
+        const retryAfter = err.details?.retryAfterSeconds;
+        if (err.status === 429 && typeof retryAfter === 'number') ctx.set('Retry-After', String(retryAfter));
         respond(ctx, err.status, err.code, err.status === 500 ? 'internal error' : err.message, err.details);
       } else {
         const status = (err as { status?: number; expose?: boolean }).expose ? (err as { status: number }).status : 500;

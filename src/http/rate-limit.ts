@@ -1,19 +1,21 @@
-/** Per-IP rate limiting for our own routes, counted in the database so all processes agree. */
-import { createHash } from 'node:crypto';
+/** Per-IP rate limiting for our own routes, through the shared throttle (src/authn/throttle.ts). */
 import type { Context, Middleware } from 'koa';
-import { AppError } from '../errors.ts';
-import type { RateLimitStore } from '../store/rate-limits.ts';
+import { throttled, type Throttle } from '../authn/throttle.ts';
 
-/** The client address; X-Forwarded-For is honoured only when TRUST_PROXY is set (koa's app.proxy). */
+/**
+ * The client address: the right-most X-Forwarded-For entry not added by a trusted proxy
+ * (client-address.ts sets it for every request from TRUST_PROXY), else the peer's address.
+ */
 export const clientIp = (ctx: Context) => ctx.ip || 'unknown';
 
-export function rateLimit(store: RateLimitStore, name: string, limit: { max: number; windowSeconds: number }): Middleware {
+/** Counts each request per address before the route runs; refuses beyond `max` per window. */
+export function rateLimit(throttle: Throttle, name: string, limit: { max: number; windowSeconds: number }): Middleware {
+  const l = { name, ...limit };
   return async (ctx, next) => {
-    const key = createHash('sha256').update(`${name}\0${clientIp(ctx)}`).digest('base64url');
-    if ((await store.hit(key, limit.windowSeconds)) > limit.max) {
-      ctx.set('Retry-After', String(limit.windowSeconds));
-      throw new AppError('http.rate_limited', 'too many requests');
-    }
+    const reservation = await throttle.reserve([throttle.key(l, clientIp(ctx))]);
+    if (!reservation.ok) throw throttled('http.rate_limited', reservation);
+    // Every request counts whatever its outcome (this limit neither locks nor resets).
     await next();
+    await reservation.release();
   };
 }

@@ -8,6 +8,7 @@ import type { PasswordHasher } from '../authn/password.ts';
 import { checkPasswordStrength } from '../authn/password.ts';
 import type { PersonRow, PersonStore } from '../store/persons.ts';
 import { parseIdNumber } from './id-number.ts';
+import { normaliseLoginIdentifier, type LoginIdentifier } from './login-identifier.ts';
 import { parsePersonName } from './person-name.ts';
 import { parsePhone } from './phone.ts';
 import { memoized } from '../store/request-memo.ts';
@@ -91,15 +92,17 @@ export class PersonService {
 
   /** Finds the account for a login identifier: an ID number or a mobile number. */
   async findByIdentifier(identifier: string): Promise<PersonRow | undefined> {
-    return (await this.findForLogin(identifier))?.person;
+    return (await this.findForLogin(normaliseLoginIdentifier(identifier)))?.person;
   }
 
-  /** findByIdentifier with the account's password hash, in one round trip: the login path. */
-  async findForLogin(identifier: string): Promise<{ person: PersonRow; passwordHash: string | undefined } | undefined> {
-    const id = parseIdNumber(identifier);
-    const phone = id.ok ? undefined : parsePhone(identifier);
-    const found = id.ok ? await this.store.findWithPassword('id_number_bidx', this.idNumberIndexes(id.value.number))
-      : phone?.ok ? await this.store.findWithPassword('phone_bidx', this.crypto.blindIndexes(phone.value, CTX.phone)) : undefined;
+  /**
+   * findByIdentifier with the account's password hash, in one round trip: the login path. Text
+   * that is neither an ID number nor a mobile number is looked up as an ID number all the same
+   * (it matches nothing), so every identifier costs the same lookup.
+   */
+  async findForLogin(id: LoginIdentifier): Promise<{ person: PersonRow; passwordHash: string | undefined } | undefined> {
+    const found = id.kind === 'phone' ? await this.store.findWithPassword('phone_bidx', this.crypto.blindIndexes(id.value, CTX.phone))
+      : await this.store.findWithPassword('id_number_bidx', this.idNumberIndexes(id.value));
     return found && { person: found.row, passwordHash: found.passwordHash };
   }
 

@@ -8,13 +8,13 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors as oidcErrors } from 'oidc-provider';
 import type { PasswordLogin } from '../authn/password-login.ts';
+import type { Throttle } from '../authn/throttle.ts';
 import { AppError, isAppError } from '../errors.ts';
 import { csrfToken, verifyCsrf } from '../http/csrf.ts';
 import { sameOrigin } from '../http/same-origin.ts';
 import { sendPage } from '../http/pages.ts';
 import { clientIp, rateLimit } from '../http/rate-limit.ts';
 import type { PersonService, RegistrationInput } from '../identity/persons.ts';
-import type { RateLimitStore } from '../store/rate-limits.ts';
 import type { Audit } from '../audit/audit.ts';
 import type { ActingRoles } from '../identity/acting-roles.ts';
 import { entityPage, mountEntityRoutes } from './entity-pages.ts';
@@ -28,7 +28,7 @@ export interface InteractionDeps {
   provider: () => Provider;
   persons: PersonService;
   login: PasswordLogin;
-  limits: RateLimitStore;
+  throttle: Throttle;
   audit: Audit;
   actingRoles: ActingRoles;
   recovery: PasswordRecovery;
@@ -110,6 +110,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
       await deps.audit.record({ actor: 'anonymous', action: 'login.failure', detail: { reason: e.code, ip: clientIp(ctx) } });
       // The identifier is echoed back only when it is not an ID number (never render one we did not need to).
       const echo = /^\+?\d{11,13}$/.test(identifier) ? identifier : '';
+      if (e.code === 'login.rate_limited') ctx.set('Retry-After', String(e.details?.retryAfterSeconds ?? 60));
       await loginPage(ctx, { error: e.code, identifier: echo }, e.code === 'login.rate_limited' ? 429 : 401);
     }
   });
@@ -121,7 +122,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
 
   router.get('/register', (ctx) => registerPage(ctx, {}, {}));
 
-  router.post('/register', rateLimit(deps.limits, 'register', { max: 10, windowSeconds: 3600 }), async (ctx) => {
+  router.post('/register', rateLimit(deps.throttle, 'register', { max: 10, windowSeconds: 3600 }), async (ctx) => {
     await details(ctx);
     const body = ctx.request.body as Record<string, unknown>;
     const input: RegistrationInput = { name: str(body.name), idNumber: str(body.idNumber), phone: str(body.phone), password: str(body.password) };

@@ -173,6 +173,6 @@ export function buildProvider(deps: ProviderDeps): Provider {
   };
 
   const provider = new Provider(config.issuer, configuration);
-  provider.proxy = config.trustProxy;
+  provider.proxy = !('hops' in config.trustProxy && config.trustProxy.hops === 0);
   return provider;
 }

@@ -31,6 +31,7 @@ export function mountRecoveryRoutes(router: Router, tools: InteractionTools, rec
       codePage(ctx, d.uid, recoveryId);
     } catch (e) {
       if (!isAppError(e) || e.code !== 'recovery.rate_limited') throw e;
+      ctx.set('Retry-After', String(e.details?.retryAfterSeconds ?? 3600));
       sendPage(ctx, 'recover', { uid: d.uid, csrf: csrfToken(ctx), error: e.code }, 429);
     }
   });
@@ -45,8 +46,9 @@ export function mountRecoveryRoutes(router: Router, tools: InteractionTools, rec
       ctx.status = 303;
       ctx.redirect(`/interaction/${d.uid}?notice=login.password_reset`);
     } catch (e) {
-      if (!isAppError(e) || e.kind !== 'invalid_input') throw e;
-      codePage(ctx, d.uid, recoveryId, e.code, 400);
+      if (!isAppError(e) || (e.kind !== 'invalid_input' && e.code !== 'recovery.rate_limited')) throw e;
+      if (e.kind === 'rate_limited') ctx.set('Retry-After', String(e.details?.retryAfterSeconds ?? 3600));
+      codePage(ctx, d.uid, recoveryId, e.code, e.kind === 'rate_limited' ? 429 : 400);
     }
   });
 }

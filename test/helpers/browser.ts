@@ -72,7 +72,7 @@ export class UserAgent {
     return this.follow(new URL(action, page.url).toString(), {
       method: 'POST',
       body,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
     });
   }
 }

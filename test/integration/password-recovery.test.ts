@@ -87,4 +87,30 @@ describe('password recovery', () => {
     expect(late.status).toBe(400);
     expect(late.html).toContain('验证码错误或已过期');
   });
+
+  it('stays open while password login is locked, and the reset lifts the lock', async () => {
+    const { fixture, password, personId } = await registerFixture(w.c, '刘洋');
+    const mobile = fixture.mobiles[0]!.number;
+    const ip = '127.0.0.1';
+    for (let i = 0; i < 5; i++) await expect(w.c.login.authenticate(fixture.idNumber, `Wrong-Pass-${i}`, ip)).rejects.toMatchObject({ code: 'login.invalid_credentials' });
+    await expect(w.c.login.authenticate(fixture.idNumber, password, ip)).rejects.toMatchObject({ code: 'login.rate_limited' });
+
+    const ua = new UserAgent(w.server.issuer);
+    const codePage = (await ua.submit(await recoverPage(ua), '/recover', { idNumber: fixture.idNumber, phone: mobile })) as Page;
+    expect(codePage.status).toBe(200);
+    const code = (await w.admin.lastSms(mobile))!.params.code!;
+    const done = (await ua.submit(codePage, '/recover/complete', { code, password: 'New-Passw0rd-2026', passwordConfirm: 'New-Passw0rd-2026' })) as Page;
+    expect(done.html).toContain('密码已重置');
+    await expect(w.c.login.authenticate(fixture.idNumber, 'New-Passw0rd-2026', ip)).resolves.toBe(personId);
+  });
+
+  it('throttles recovery requests per account, counted before the details are compared', async () => {
+    const { fixture } = await registerFixture(w.c, '陈静');
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      const ua = new UserAgent(w.server.issuer);
+      statuses.push(((await ua.submit(await recoverPage(ua), '/recover', { idNumber: fixture.idNumber, phone: '13900000001' })) as Page).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
 });

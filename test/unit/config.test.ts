@@ -46,4 +46,15 @@ describe('config', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://x/y', ...secrets() }).workers).toBeGreaterThanOrEqual(1);
     expect(loadConfig({ DATABASE_URL: 'postgres://x/y', WORKERS: '3', ...secrets() }).workers).toBe(3);
   });
+
+  it('reads TRUST_PROXY and the login lockout, rejecting what it cannot understand', () => {
+    expect(loadConfig({ ...secrets(), DATA_DIR: tmpDir() }).trustProxy).toEqual({ hops: 0 });
+    expect(loadConfig({ ...secrets(), TRUST_PROXY: 'true' }).trustProxy).toEqual({ hops: 1 });
+    expect(loadConfig({ ...secrets(), TRUST_PROXY: '2' }).trustProxy).toEqual({ hops: 2 });
+    expect(loadConfig({ ...secrets(), TRUST_PROXY: '10.0.0.1,10.2.0.0/16' }).trustProxy).toEqual({ addresses: ['10.0.0.1', '10.2.0.0/16'] });
+    expect(() => loadConfig({ ...secrets(), TRUST_PROXY: 'lb.internal' })).toThrow(/TRUST_PROXY/);
+    const c = loadConfig({ ...secrets(), LOGIN_LOCKOUT_SECONDS: '30', LOGIN_LOCKOUT_MAX_SECONDS: '600' });
+    expect(c.loginLimits.lockout).toEqual({ baseSeconds: 30, maxSeconds: 600 });
+    expect(loadConfig({ ...secrets() }).loginLimits.lockout).toEqual({ baseSeconds: 60, maxSeconds: 3600 });
+  });
 });
