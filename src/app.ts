@@ -14,6 +14,8 @@ import { ourRoutes } from './http/route-index.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { interactionRouter } from './oidc/interactions.ts';
 import { mountProvider } from './oidc/mount.ts';
+import { secondFactors } from './oidc/mfa/factors.ts';
+import { mfaRouter } from './oidc/mfa/mfa-pages.ts';
 import { verificationRouters } from './app-verification.ts';
 
 function healthRouter(c: Container): Router {
@@ -34,7 +36,8 @@ function healthRouter(c: Container): Router {
 
 /** Every router of ours, in the order they are tried before the provider. */
 export function ourRouters(c: Container): Router[] {
-  return [healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), ...verificationRouters(c), interactionRouter({
+  const mfa = mfaRouter({ issuer: c.config.issuer, provider: () => c.provider.current, audit: c.audit, factors: secondFactors(c) });
+  return [healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), ...verificationRouters(c), mfa, interactionRouter({
     issuer: c.config.issuer, provider: () => c.provider.current, persons: c.persons, login: c.login, throttle: c.throttle, audit: c.audit,
     actingRoles: c.actingRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session,
   })];
