@@ -55,9 +55,10 @@ async function uploadSelfie(ua: UserAgent, page: Page, image: Buffer) {
 const claimsOf = (tokens: Awaited<ReturnType<Platform['finish']>>) => tokens.claims()!;
 
 describe('discovery', () => {
-  it('advertises the ladder as acr values and the assurance_level claim', async () => {
+  it('advertises the ladder as acr values (alone and with a strength) and the assurance_level claim', async () => {
     const meta = (await (await fetch(`${w.server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-    expect(meta.acr_values_supported).toEqual([LOA(1), LOA(2), LOA(3), LOA(4)]);
+    expect((meta.acr_values_supported as string[]).slice(0, 4)).toEqual([LOA(1), LOA(2), LOA(3), LOA(4)]);
+    expect(meta.acr_values_supported).toEqual(expect.arrayContaining([`${LOA(3)}:aal:2`, 'urn:yihao:aal:3']));
     expect(meta.claims_supported).toContain('assurance_level');
     expect(meta.claims_parameter_supported).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errors } from 'oidc-provider';
-import { platformFloor, requiredLevel } from '../../src/oidc/assurance-policy.ts';
+import { platformFloor, requiredLevel, requirement } from '../../src/oidc/assurance-policy.ts';
 import { parseLadder } from '../../src/verification/assurance-ladder.ts';
 
 const LOA = (n: number) => `urn:yihao:loa:${n}`;
@@ -17,12 +17,12 @@ const essential = (values: string[]) => JSON.stringify({ id_token: { acr: { esse
 
 describe('the platform floor', () => {
   it('is minimum_acr or the lowest of default_acr_values, whichever is higher; 0 without either', () => {
-    expect(platformFloor(ladder, {})).toBe(0);
-    expect(platformFloor(ladder, L3_PLATFORM)).toBe(2);
-    expect(platformFloor(ladder, { default_acr_values: [LOA(4), LOA(2)] })).toBe(1);
-    expect(platformFloor(ladder, { minimum_acr: LOA(2) })).toBe(1);
-    expect(platformFloor(ladder, { minimum_acr: LOA(2), default_acr_values: [LOA(3)] })).toBe(2);
-    expect(platformFloor(ladder, { minimum_acr: LOA(4), default_acr_values: [LOA(3)] })).toBe(3);
+    expect(platformFloor(ladder, {}).level).toBe(0);
+    expect(platformFloor(ladder, L3_PLATFORM).level).toBe(2);
+    expect(platformFloor(ladder, { default_acr_values: [LOA(4), LOA(2)] }).level).toBe(1);
+    expect(platformFloor(ladder, { minimum_acr: LOA(2) }).level).toBe(1);
+    expect(platformFloor(ladder, { minimum_acr: LOA(2), default_acr_values: [LOA(3)] }).level).toBe(2);
+    expect(platformFloor(ladder, { minimum_acr: LOA(4), default_acr_values: [LOA(3)] }).level).toBe(3);
   });
 
   it('no request lowers it: lower, unknown or no acr_values, or a lower essential acr', () => {
@@ -43,5 +43,17 @@ describe('the platform floor', () => {
     expect(requiredLevel(ladder, { acr_values: 'anything' })).toBe(0);
     expect(requiredLevel(ladder, { acr_values: `${LOA(3)} ${LOA(2)}` })).toBe(1);
     expect(() => requiredLevel(ladder, { claims: essential(['urn:other']) }, L3_PLATFORM)).toThrow(errors.UnmetAuthenticationRequirements);
+  });
+});
+
+describe('strength in the requirement', () => {
+  it('takes minimum_aal and strengths named in acr values as floors no request lowers', () => {
+    expect(platformFloor(ladder, { minimum_aal: 2 })).toEqual({ level: 0, aal: 2, strengthNamed: true });
+    expect(platformFloor(ladder, { minimum_acr: `${LOA(3)}:aal:2` })).toEqual({ level: 2, aal: 2, strengthNamed: true });
+    expect(requirement(ladder, { acr_values: 'urn:yihao:aal:1' }, { minimum_aal: 3 })).toMatchObject({ aal: 3 });
+    expect(requirement(ladder, { acr_values: `${LOA(2)}:aal:2` }, {})).toEqual({ level: 1, aal: 2, strengthNamed: true });
+    // "any of these": the lowest of each dimension among the values known.
+    expect(requirement(ladder, { acr_values: `${LOA(3)}:aal:2 ${LOA(2)} junk` }, {})).toEqual({ level: 1, aal: 0, strengthNamed: true });
+    expect(requirement(ladder, { acr_values: LOA(2) }, {})).toEqual({ level: 1, aal: 0, strengthNamed: false });
   });
 });
