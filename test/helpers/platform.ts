@@ -2,7 +2,7 @@
 import * as oidc from 'openid-client';
 import type { Container } from '../../src/container.ts';
 import type { ClientMetadata } from '../../src/oidc/client-registry.ts';
-import type { UserAgent } from './browser.ts';
+import type { Page, UserAgent } from './browser.ts';
 
 export interface Platform {
   clientId: string;
@@ -71,4 +71,21 @@ export async function offlineLogin(p: Platform, ua: UserAgent, identifier: strin
   const tokens = await p.finish(await loginThrough(ua, start.url, identifier, password), start);
   if (!tokens.refresh_token) throw new Error('no refresh token issued');
   return tokens;
+}
+
+/** Submits the login form and returns the page the login leads to (a step-up page, consent…). */
+export async function loginToPage(ua: UserAgent, url: string, identifier: string, password: string): Promise<Page> {
+  const page = await ua.page(url);
+  const after = await ua.submit(page, '/login', { identifier, password });
+  if ('redirect' in after) throw new Error(`expected a page after login, got ${after.redirect}`);
+  return after;
+}
+
+/** Consents if asked; returns the callback URL. */
+export async function consentIfAsked(ua: UserAgent, result: Page | { redirect: string }): Promise<string> {
+  if ('redirect' in result) return result.redirect;
+  if (!result.html.includes('/confirm')) throw new Error(`unexpected page ${result.url} (${result.status}): ${result.html.slice(0, 500)}`);
+  const done = await ua.submit(result, '/confirm');
+  if (!('redirect' in done)) throw new Error(`consent did not finish: ${done.html.slice(0, 300)}`);
+  return done.redirect;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserAgent, type Page } from '../helpers/browser.ts';
+import { UserAgent } from '../helpers/browser.ts';
 import { idNumber, PASSWORD, phone } from '../helpers/identities.ts';
-import { loginThrough, registerPlatform, type Platform } from '../helpers/platform.ts';
+import { consentIfAsked, loginThrough, loginToPage, registerPlatform, type Platform } from '../helpers/platform.ts';
 import { addPair, registerFixture, startVerificationWorld, type VerificationWorld } from '../helpers/verification.ts';
 
 // A platform's registered minimum is a floor: the authorization URL is in the user agent's hands,
@@ -20,20 +20,9 @@ beforeAll(async () => {
 });
 afterAll(() => w?.stop());
 
-async function login(ua: UserAgent, url: string, identifier: string): Promise<Page> {
-  const page = await ua.page(url);
-  const after = await ua.submit(page, '/login', { identifier, password: PASSWORD });
-  if ('redirect' in after) throw new Error(`expected the step-up page after login, got ${after.redirect}`);
-  return after;
-}
+const login = (ua: UserAgent, url: string, identifier: string) => loginToPage(ua, url, identifier, PASSWORD);
 
-async function through(ua: UserAgent, result: Page | { redirect: string }): Promise<string> {
-  if ('redirect' in result) return result.redirect;
-  if (!result.html.includes('/confirm')) throw new Error(`unexpected page ${result.url} (${result.status}): ${result.html.slice(0, 500)}`);
-  const done = await ua.submit(result, '/confirm');
-  if (!('redirect' in done)) throw new Error(`consent did not finish: ${done.html.slice(0, 300)}`);
-  return done.redirect;
-}
+const through = consentIfAsked;
 
 describe('a platform registered at L3 (default_acr_values)', () => {
   it.each([

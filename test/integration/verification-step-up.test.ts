@@ -2,7 +2,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UserAgent, type Page } from '../helpers/browser.ts';
 import { idNumber, phone, PASSWORD } from '../helpers/identities.ts';
-import { loginThrough, registerPlatform, type Platform } from '../helpers/platform.ts';
+import { consentIfAsked, loginThrough, loginToPage, registerPlatform, type Platform } from '../helpers/platform.ts';
 import { addPair, registerFixture, selfieOf, startVerificationWorld, type VerificationWorld } from '../helpers/verification.ts';
 
 // Step-up inside the authorization request, driven by a stock relying party (openid-client): the
@@ -25,21 +25,9 @@ beforeAll(async () => {
 afterAll(() => w?.stop());
 beforeEach(() => w.admin.reset());
 
-async function login(ua: UserAgent, url: string, identifier: string): Promise<Page> {
-  const page = await ua.page(url);
-  const after = await ua.submit(page, '/login', { identifier, password: PASSWORD });
-  if ('redirect' in after) throw new Error(`expected a page after login, got ${after.redirect}`);
-  return after;
-}
+const login = (ua: UserAgent, url: string, identifier: string) => loginToPage(ua, url, identifier, PASSWORD);
 
-/** Consents if asked; returns the callback URL. */
-async function through(ua: UserAgent, result: Page | { redirect: string }): Promise<string> {
-  if ('redirect' in result) return result.redirect;
-  if (!result.html.includes('/confirm')) throw new Error(`unexpected page ${result.url} (${result.status}): ${result.html.slice(0, 500)}`);
-  const done = await ua.submit(result, '/confirm');
-  if (!('redirect' in done)) throw new Error(`consent did not finish: ${done.html.slice(0, 300)}`);
-  return done.redirect;
-}
+const through = consentIfAsked;
 
 /** Uploads a selfie through the face form (multipart, as a phone's browser would). */
 async function uploadSelfie(ua: UserAgent, page: Page, image: Buffer) {
