@@ -86,7 +86,7 @@ export const keyRetentionSeconds = (config: Config) => Math.max(config.ttl.idTok
 
 export async function createContainer(config: Config, opts: { database?: Database; logger?: Logger } = {}): Promise<Container> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const db = opts.database ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax, statementConnections: config.dbStatementConnections, connectTimeoutMs: config.dbConnectTimeoutMs, statementTimeoutMs: config.dbStatementTimeoutMs });
+  const db = opts.database ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax, statementConnections: config.dbStatementConnections, connectTimeoutMs: config.dbConnectTimeoutMs, statementTimeoutMs: config.dbStatementTimeoutMs || undefined });
   const crypto = new FieldCrypto(config.fieldKeys);
   // Change notices let each process cache what every request reads (clients, tokens, grants,
   // sessions, persons); the embedded database serves a single process and is read through.

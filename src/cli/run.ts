@@ -87,7 +87,9 @@ export async function runCli(argv: string[], io: CommandIO, env: Record<string, 
   };
   const handler = handlers[command];
   if (!handler) throw new UsageError(`unknown command: ${command}`);
-  const container = await createContainer(config, { logger: createLogger('warn') });
+  // An operator's command (re-encrypting every row, archiving the audit trail) may run long
+  // statements: the request-sized statement timeout is for the server only.
+  const container = await createContainer({ ...config, dbStatementTimeoutMs: 0 }, { logger: createLogger('warn') });
   try {
     await ensureSchema(container, io);
     return await handler(rest, io, container);

@@ -27,16 +27,19 @@ export interface DatabaseOptions {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 1500;
+/** How much longer than statement_timeout the client waits before it gives up on a server that hangs. */
+const READ_GRACE_MS = 400;
 
 /**
  * Timeouts that make a database outage fail fast instead of holding requests: the driver's
  * connect timeout, the server's statement_timeout, and a client-side read timeout a little
- * longer, for a server that no longer answers at all on an open connection.
+ * longer, for a server that no longer answers at all on an open connection (with the defaults a
+ * request learns the database is stuck within 2 s).
  */
 export function connectionTimeouts(opts: Pick<DatabaseOptions, 'connectTimeoutMs' | 'statementTimeoutMs'>) {
   return {
     connectionTimeoutMillis: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs, query_timeout: opts.statementTimeoutMs + 1000 } : {}),
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs, query_timeout: opts.statementTimeoutMs + READ_GRACE_MS } : {}),
   };
 }
 

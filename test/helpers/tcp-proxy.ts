@@ -1,8 +1,9 @@
 /**
  * A TCP proxy between the service and PostgreSQL, to simulate outages without touching the shared
  * server: `refuse()` drops every connection and stops listening (connection refused),
- * `blackhole()` drops every connection and then accepts new ones but never answers, `pass()`
- * forwards again.
+ * `blackhole()` drops every connection and then accepts new ones but never answers, `freeze()`
+ * keeps every connection open but forwards nothing more (a server that hangs), `pass()` forwards
+ * again.
  */
 import net from 'node:net';
 
@@ -11,6 +12,7 @@ export interface TcpProxy {
   pass(): Promise<void>;
   refuse(): Promise<void>;
   blackhole(): Promise<void>;
+  freeze(): void;
   close(): Promise<void>;
 }
 
@@ -19,6 +21,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const sockets = new Set<net.Socket>();
   const track = (s: net.Socket) => { sockets.add(s); s.once('close', () => sockets.delete(s)); s.on('error', () => s.destroy()); };
   const dropAll = () => { for (const s of sockets) s.destroy(); };
+  const pairs = new Set<[net.Socket, net.Socket]>();
 
   let server: net.Server;
   const listen = (port: number) => new Promise<number>((resolve, reject) => {
@@ -29,6 +32,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       track(upstream);
       client.pipe(upstream);
       upstream.pipe(client);
+      const pair: [net.Socket, net.Socket] = [client, upstream];
+      pairs.add(pair);
+      client.once('close', () => pairs.delete(pair));
       client.once('close', () => upstream.destroy());
       upstream.once('close', () => client.destroy());
     });
@@ -42,6 +48,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     port,
     async pass() {
       mode = 'pass';
+      dropAll(); // frozen connections are beyond saving
       if (!server.listening) await listen(port);
     },
     async refuse() {
@@ -53,6 +60,15 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       mode = 'blackhole';
       dropAll();
       if (!server.listening) await listen(port);
+    },
+    freeze() {
+      mode = 'blackhole';
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
     },
     async close() {
       const closed = stopListening();
