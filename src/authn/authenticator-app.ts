@@ -70,6 +70,18 @@ export class AuthenticatorApp {
     return removed;
   }
 
+  /** After a field-key rotation: re-encrypts secrets sealed under an older key. Returns how many rows. */
+  async resealStale(): Promise<number> {
+    let n = 0;
+    for (const row of await this.store.all()) {
+      const redo = (v: string | null) => (v && this.crypto.isStale(v) ? this.#seal(row.person_id, this.crypto.decrypt(v, this.#context(row.person_id))) : v);
+      const after = { secret_enc: redo(row.secret_enc), pending_secret_enc: redo(row.pending_secret_enc) };
+      if (after.secret_enc === row.secret_enc && after.pending_secret_enc === row.pending_secret_enc) continue;
+      if (await this.store.reseal(row.person_id, row, after)) n += 1;
+    }
+    return n;
+  }
+
   /** The code matches a step near now, and that step was not used by this person before. */
   async #useCode(personId: string, secret: string, code: string): Promise<boolean> {
     const step = matchingStep(secret, code);

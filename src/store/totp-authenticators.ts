@@ -34,6 +34,21 @@ export class TotpStore {
     return n === 1;
   }
 
+  /** Every row (a key rotation re-encrypts them; one row per enrolled account). */
+  async all(): Promise<TotpRow[]> {
+    return this.knex<TotpRow>('totp_authenticators').select('*');
+  }
+
+  /** Replaces the sealed values of a row if they are still `before` (a change meanwhile wins). */
+  async reseal(personId: string, before: Pick<TotpRow, 'secret_enc' | 'pending_secret_enc'>, after: Pick<TotpRow, 'secret_enc' | 'pending_secret_enc'>): Promise<boolean> {
+    const q = this.knex('totp_authenticators').where({ person_id: personId });
+    for (const col of ['secret_enc', 'pending_secret_enc'] as const) {
+      const v = before[col];
+      if (v === null) q.whereNull(col); else q.where(col, v);
+    }
+    return (await q.update(after)) === 1;
+  }
+
   /** Removes the authenticator (and any pending one); false when there was none. */
   async remove(personId: string): Promise<boolean> {
     return (await this.knex('totp_authenticators').where({ person_id: personId }).delete()) === 1;
