@@ -64,6 +64,10 @@ const envSchema = z.object({
   // to the maximum: slows guessing to a crawl, yet never locks the owner out for good.
   LOGIN_LOCKOUT_SECONDS: int(1, 86_400).default(60),
   LOGIN_LOCKOUT_MAX_SECONDS: int(1, 86_400).default(3600),
+  // Second-factor checks (authenticator codes, recovery codes) failed per account and per account
+  // + address in 15 minutes, locked like the login's counters when spent (authn/factor-throttle.ts).
+  MFA_RATE_LIMIT_PER_ACCOUNT: int(1, 1_000_000_000).default(10),
+  MFA_RATE_LIMIT_PER_ACCOUNT_IP: int(1, 1_000_000_000).default(5),
   // The identity assurance ladder (levels, the evidence that reaches each, validity): data, not
   // code, so a province can ship its own. Default: the L1–L4 ladder shipped with the source.
   ASSURANCE_LADDER_FILE: z.string().min(1).optional(),
@@ -73,6 +77,12 @@ const envSchema = z.object({
 });
 
 export type Env = Record<string, string | undefined>;
+
+export interface FactorLimits {
+  perAccount: { max: number; windowSeconds: number };
+  perAccountIp: { max: number; windowSeconds: number };
+  lockout: { baseSeconds: number; maxSeconds: number };
+}
 
 export interface LoginLimits {
   perIp: { max: number; windowSeconds: number };
@@ -132,6 +142,8 @@ export interface Config {
    * owner out for good.
    */
   loginLimits: LoginLimits;
+  /** Second-factor checks: failures per account and per account + address in 15 minutes, with the login's lockout. */
+  factorLimits: FactorLimits;
   /** JSON file of the identity assurance ladder (src/verification/assurance-ladder.json by default). */
   assuranceLadderFile: string;
   /** Polling interval for verification channel changes made by other processes. */
@@ -260,6 +272,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       perIp: { max: e.LOGIN_RATE_LIMIT_PER_IP, windowSeconds: 300 },
       perIdentifier: { max: e.LOGIN_RATE_LIMIT_PER_IDENTIFIER, windowSeconds: 900 },
       perIdentifierIp: { max: e.LOGIN_RATE_LIMIT_PER_IDENTIFIER_IP, windowSeconds: 900 },
+      lockout: { baseSeconds: e.LOGIN_LOCKOUT_SECONDS, maxSeconds: Math.max(e.LOGIN_LOCKOUT_SECONDS, e.LOGIN_LOCKOUT_MAX_SECONDS) },
+    },
+    factorLimits: {
+      perAccount: { max: e.MFA_RATE_LIMIT_PER_ACCOUNT, windowSeconds: 900 },
+      perAccountIp: { max: e.MFA_RATE_LIMIT_PER_ACCOUNT_IP, windowSeconds: 900 },
       lockout: { baseSeconds: e.LOGIN_LOCKOUT_SECONDS, maxSeconds: Math.max(e.LOGIN_LOCKOUT_SECONDS, e.LOGIN_LOCKOUT_MAX_SECONDS) },
     },
     ttl: {

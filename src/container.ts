@@ -21,6 +21,7 @@ import { DelegationStore } from './store/delegations.ts';
 import { EnterpriseStore } from './store/enterprises.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createVerification, type VerificationModule } from './container-verification.ts';
+import { createSecondFactors, type SecondFactorModule } from './container-factors.ts';
 import { findAccountWith } from './oidc/account.ts';
 import { adapterFactory } from './oidc/adapter.ts';
 import { ClientMetadataCache } from './oidc/client-cache.ts';
@@ -68,6 +69,8 @@ export interface Container {
   recovery: PasswordRecovery;
   /** The single-use primitive for codes sent to people and values accepted once. */
   oneTimeCodes: OneTimeCodes;
+  /** The second factors a person enrols: authenticator app, recovery codes (container-factors.ts). */
+  factors: SecondFactorModule;
   /** Ending SSO sessions and revoking grants: every logout that is not the provider's own. */
   sessions: SessionsService;
   /** Disabling and enabling accounts. */
@@ -113,6 +116,8 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const sms = new SmsSender(verification.registry, () => verification.channelSync.ready());
   const oneTimeCodes = new OneTimeCodes(new OneTimeSecretStore(db.knex), (id, code) => crypto.blindIndex(code, `one-time-code:${id}`));
 
+  const factors = createSecondFactors({ config, db, crypto, throttle, oneTimeCodes, audit });
+
   await ensureSigningKeys(config.keysDir);
   const adapter = adapterFactory(models, clientCache);
   const findAccount = findAccountWith(persons, verification.assurance, actingRoles);
@@ -134,7 +139,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
 
   return {
     config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, provider, verification,
-    enterprises, delegations, actingRoles, recovery, oneTimeCodes, sessions, accounts, hasher, accountClient,
+    enterprises, delegations, actingRoles, recovery, oneTimeCodes, factors, sessions, accounts, hasher, accountClient,
     async close() {
       provider.stop();
       await verification.close();

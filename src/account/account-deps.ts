@@ -27,6 +27,7 @@ export function accountDeps(c: Container): AccountDeps {
     persons: c.persons,
     throttle: c.throttle,
     enterpriseConsole,
+    security: { totp: c.factors.totp, recoveryCodes: c.factors.recoveryCodes, persons: c.persons, issuerName: '一号' },
     enterprises: (personId) => enterpriseSection(enterpriseConsole, personId),
     levelOf: async (personId, locale) => (await c.verification.assurance.levelOf(personId)).level.name[locale],
   };

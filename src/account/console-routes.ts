@@ -20,6 +20,7 @@ import { isRecentLogin, type PasswordChange } from './password-change.ts';
 import { readAccountSession } from './account-cookies.ts';
 import { enterpriseRoutes, type EnterpriseConsoleDeps } from './enterprise-console.ts';
 import { hasMessage } from '../i18n/messages.ts';
+import type { SecurityDeps } from './security-routes.ts';
 
 /** The level held, in the visitor's language; absent until verification is wired in. */
 export type LevelOf = (personId: string, locale: Locale) => Promise<string | undefined>;
@@ -37,6 +38,8 @@ export interface ConsoleDeps extends LoginDeps {
   enterprises?: (personId: string) => Promise<unknown>;
   /** The enterprise section's forms (src/account/enterprise-console.ts). */
   enterpriseConsole?: EnterpriseConsoleDeps;
+  /** The second factors' page, /account/security (src/account/security-routes.ts). */
+  security?: SecurityDeps;
 }
 
 const NOTICES = new Set(['account.consent_withdrawn', 'account.session_ended', 'account.session_gone', 'account.password_changed']);

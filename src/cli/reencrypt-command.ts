@@ -13,9 +13,13 @@ export async function reencryptCommand(_args: string[], io: CommandIO, c: Contai
     clients: await c.clients.resealStale(),
     channels: await c.verification.resealStale(),
     evidence: await c.verification.rekeyEvidence(),
+    authenticators: await c.factors.totp.resealStale(),
   };
   await c.audit.record({ actor: 'cli', action: 'crypto.reencrypted', detail: { ...counts, keyId: c.crypto.currentKeyId } });
   for (const [what, n] of Object.entries(counts)) io.out(`${what}: ${n} re-encrypted`);
   io.out(`every sealed value is now under key ${c.crypto.currentKeyId}; FIELD_ENCRYPTION_OLD_KEYS can be removed`);
+  // Recovery codes are kept only as keyed hashes: they cannot be re-keyed, and they keep working
+  // only while the key they were hashed under is configured.
+  io.out('second-factor recovery codes generated before the rotation stop working once the old key is removed (people generate new ones)');
   return 0;
 }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { migrateLatest, openDatabase, type Database } from '../../src/store/db.ts';
 import { freePort, testEnv, throwawayDatabase, tmpDir } from '../helpers/env.ts';
 import { person } from '../helpers/identities.ts';
+import { totpCode } from '../../src/authn/totp.ts';
 
 // Rotating FIELD_ENCRYPTION_KEY: lookups keep working while old rows remain, `reencrypt` re-seals
 // and re-indexes everything, and then the old key can go without losing anything.
@@ -50,6 +51,12 @@ describe('field key rotation', () => {
       at: new Date().toISOString(), latencyMs: 5, subjectPersonId: rep.ok ? rep.personId! : null, actor: 'test',
     });
     expect((await c.verification.assurance.levelOf(rep.ok ? rep.personId! : '')).level.id).toBe('L2');
+    // An authenticator app and recovery codes set up under key A.
+    const pid = rep.ok ? rep.personId! : '';
+    await c.factors.totp.start(pid);
+    const totpSecret = (await c.factors.totp.pendingSecret(pid))!;
+    expect(await c.factors.totp.confirm(pid, totpCode(totpSecret, Date.now() - 30_000), '10.0.0.1')).toBe(true);
+    const recoveryCodes = await c.factors.recoveryCodes.generate(pid, '10.0.0.1');
     await c.close();
 
     // New key first, old key still accepted: the person is found by the old blind index.
@@ -63,6 +70,9 @@ describe('field key rotation', () => {
     expect(lines).toContain('delegations: 1 re-encrypted');
     expect(lines).toContain('evidence: 1 re-encrypted');
     expect(lines.join('\n')).toMatch(/clients: [1-9]\d* re-encrypted/);
+    expect(lines).toContain('authenticators: 1 re-encrypted');
+    // Recovery codes (keyed hashes) work while the old key is configured.
+    expect(await c.factors.recoveryCodes.use(pid, recoveryCodes[0]!, '10.0.0.1')).toBe(true);
     await c.close();
 
     // Old key gone: everything still readable and findable.
@@ -72,6 +82,7 @@ describe('field key rotation', () => {
     await c.delegations.accept(ag.ok ? ag.personId! : '', grant);
     expect((await c.clients.providerMetadata(clientId))?.client_secret).toBe(generatedSecret);
     expect((await c.verification.assurance.levelOf(rep.ok ? rep.personId! : '')).level.id).toBe('L2');
+    expect(await c.factors.totp.verify(pid, totpCode(totpSecret), '10.0.0.2')).toBe(true);
     const rows = JSON.stringify(await db.knex('persons').select());
     expect(rows).not.toContain(citizen.idNumber);
     await c.close();
