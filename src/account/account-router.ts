@@ -8,7 +8,8 @@ import Router from '@koa/router';
 import { verifyCsrf } from '../http/csrf.ts';
 import { sameOrigin } from '../http/same-origin.ts';
 import { consoleRoutes, type ConsoleDeps } from './console-routes.ts';
-import { loginRoutes } from './login-routes.ts';
+import { loginRoutes, requireAccount } from './login-routes.ts';
+import { passkeyRoutes } from './passkey-routes.ts';
 
 export type { ConsoleDeps as AccountDeps } from './console-routes.ts';
 
@@ -21,5 +22,6 @@ export function accountRouter(deps: ConsoleDeps): Router {
   router.use(sameOrigin(deps.issuer), bodyParser({ enableTypes: ['form'], formLimit: '16kb' }), verifyCsrf);
   loginRoutes(router, deps);
   consoleRoutes(router, deps);
+  if (deps.passkeys) passkeyRoutes(router, { passkeys: deps.passkeys, throttle: deps.throttle }, requireAccount(deps));
   return router;
 }

@@ -1,7 +1,8 @@
 /** The second factors the `mfa` prompt offers, in the order the chooser lists them. */
 import type { Container } from '../../container.ts';
+import { passkeyFactor } from './passkey-factor.ts';
 import type { SecondFactor } from './second-factor.ts';
 
-export function secondFactors(_c: Container): SecondFactor[] {
-  return [];
+export function secondFactors(c: Container): SecondFactor[] {
+  return [passkeyFactor({ passkeys: c.passkeys, assertions: c.passkeyAssertions, audit: c.audit })];
 }
