@@ -128,6 +128,16 @@ describe('passkeys', () => {
     expect((await strong.finish(done.redirect, start)).claims()).toMatchObject({ amr: ['pwd', 'hwk', 'mfa'], acr: 'urn:yihao:loa:1:aal:3' });
   });
 
+  it('throttles assertion checks per credential: reserved before the check, so the eleventh failure is refused unchecked', async () => {
+    const ua = new UserAgent(server.issuer);
+    const { login, options } = await passkeyLoginStart(ua, strong);
+    const stranger = new SoftAuthenticator(server.issuer);
+    stranger.create({ challenge: 'x', rp: {}, user: { id: 'nobody' } });
+    const statuses: number[] = [];
+    for (let n = 0; n < 11; n++) statuses.push(((await submitPasskey(ua, login, '/passkey/verify', stranger.get(options))) as Page).status);
+    expect(statuses).toEqual([...Array(10).fill(401), 429]);
+  });
+
   it('renames a passkey, and removes it only after a recent login', async () => {
     const extra = new SoftAuthenticator(server.issuer);
     const { ua, page } = await addPasskey(alice, extra, '旧电脑');
