@@ -72,6 +72,26 @@ describe('passkeys', () => {
     await addPasskey(bob, bobKey, 'Bob’s laptop');
   });
 
+  it('lets only the passkey pages run script, and only our own two files', async () => {
+    const ua = new UserAgent(server.issuer);
+    const start = await strong.authorize();
+    const loginUrl = new URL((await ua.request(start.url)).headers.get('location')!, server.issuer);
+    const login = await ua.request(loginUrl.toString());
+    expect(login.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await login.text();
+    expect([...html.matchAll(/<script[^>]*>/g)].map((m) => m[0])).toEqual(['<script src="/assets/webauthn.js" defer>', '<script src="/assets/passkey.js" defer>']);
+    const register = await ua.request(`${loginUrl.pathname}/register`);
+    expect(register.status).toBe(200);
+    expect(register.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(register.headers.get('content-security-policy')).not.toContain('script-src');
+    for (const file of ['webauthn.js', 'passkey.js']) {
+      const res = await ua.request(`/assets/${file}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
+      expect(await res.text()).toContain(file === 'webauthn.js' ? 'SimpleWebAuthnBrowser' : 'data-passkey');
+    }
+  });
+
   it('logs in usernameless at a strength-3 platform: amr hwk for a device-bound passkey, swk for a synced one, acr aal 3', async () => {
     for (const [auth, amr] of [[aliceKey, 'hwk'], [bobKey, 'swk']] as const) {
       const ua = new UserAgent(server.issuer);
