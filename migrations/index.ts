@@ -12,6 +12,7 @@ import * as passwordRecovery from './20261123_006_password_recovery.ts';
 import * as lockouts from './20261124_007_lockouts.ts';
 import * as oneTimeSecrets from './20261129_001_one_time_secrets.ts';
 import * as secondFactors from './20261130_001_second_factors.ts';
+import * as passkeys from './20261130_001_passkeys.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -25,6 +26,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261124_007_lockouts', lockouts],
   ['20261129_001_one_time_secrets', oneTimeSecrets],
   ['20261130_001_second_factors', secondFactors],
+  ['20261130_001_passkeys', passkeys],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -40,6 +40,7 @@ export function ourRouters(c: Container): Router[] {
   return [healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), ...verificationRouters(c), mfa, interactionRouter({
     issuer: c.config.issuer, provider: () => c.provider.current, persons: c.persons, login: c.login, throttle: c.throttle, audit: c.audit,
     actingRoles: c.actingRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session,
+    passkeys: { assertions: c.passkeyAssertions, audit: c.audit },
   })];
 }
 

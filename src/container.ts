@@ -13,6 +13,9 @@ import { PasswordRecovery } from './authn/password-recovery.ts';
 import { RecoveryCodeStore } from './store/recovery-codes.ts';
 import { OneTimeCodes } from './authn/one-time-codes.ts';
 import { OneTimeSecretStore } from './store/one-time-secrets.ts';
+import { PasskeyStore } from './store/passkeys.ts';
+import { Passkeys } from './authn/passkeys.ts';
+import { PasskeyAssertions } from './authn/passkey-assertion.ts';
 import { SmsSender } from './verification/sms-sender.ts';
 import { DelegationService } from './identity/delegations.ts';
 import { EnterpriseService } from './identity/enterprises.ts';
@@ -71,6 +74,9 @@ export interface Container {
   oneTimeCodes: OneTimeCodes;
   /** The second factors a person enrols: authenticator app, recovery codes (container-factors.ts). */
   factors: SecondFactorModule;
+  /** A person's passkeys (registration, names, removal) and checking their assertions. */
+  passkeys: Passkeys;
+  passkeyAssertions: PasskeyAssertions;
   /** Ending SSO sessions and revoking grants: every logout that is not the provider's own. */
   sessions: SessionsService;
   /** Disabling and enabling accounts. */
@@ -115,6 +121,9 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const verification = createVerification({ config, db, crypto, persons, limits, audit, logger, changes });
   const sms = new SmsSender(verification.registry, () => verification.channelSync.ready());
   const oneTimeCodes = new OneTimeCodes(new OneTimeSecretStore(db.knex), (id, code) => crypto.blindIndex(code, `one-time-code:${id}`));
+  const passkeyStore = new PasskeyStore(db.knex);
+  const passkeys = new Passkeys(passkeyStore, persons, audit, config.issuer);
+  const passkeyAssertions = new PasskeyAssertions(passkeyStore, persons, throttle, config.issuer);
 
   const factors = createSecondFactors({ config, db, crypto, throttle, oneTimeCodes, audit });
 
@@ -139,7 +148,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
 
   return {
     config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, provider, verification,
-    enterprises, delegations, actingRoles, recovery, oneTimeCodes, factors, sessions, accounts, hasher, accountClient,
+    enterprises, delegations, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, sessions, accounts, hasher, accountClient,
     async close() {
       provider.stop();
       await verification.close();

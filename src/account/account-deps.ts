@@ -26,6 +26,7 @@ export function accountDeps(c: Container): AccountDeps {
       (accountId, sid, ip) => c.sessions.endOthers(accountId, sid, { reason: 'password_changed', actor: accountId, ip })),
     persons: c.persons,
     throttle: c.throttle,
+    passkeys: c.passkeys,
     enterpriseConsole,
     security: { totp: c.factors.totp, recoveryCodes: c.factors.recoveryCodes, persons: c.persons, issuerName: '一号' },
     enterprises: (personId) => enterpriseSection(enterpriseConsole, personId),

@@ -10,6 +10,7 @@ import { sameOrigin } from '../http/same-origin.ts';
 import { consoleRoutes, type ConsoleDeps } from './console-routes.ts';
 import { loginRoutes, requireAccount } from './login-routes.ts';
 import { securityRoutes } from './security-routes.ts';
+import { passkeyRoutes } from './passkey-routes.ts';
 
 export type { ConsoleDeps as AccountDeps } from './console-routes.ts';
 
@@ -23,5 +24,6 @@ export function accountRouter(deps: ConsoleDeps): Router {
   loginRoutes(router, deps);
   consoleRoutes(router, deps);
   if (deps.security) securityRoutes(router, deps.security, requireAccount(deps));
+  if (deps.passkeys) passkeyRoutes(router, { passkeys: deps.passkeys, throttle: deps.throttle }, requireAccount(deps));
   return router;
 }

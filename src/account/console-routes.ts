@@ -21,6 +21,7 @@ import { readAccountSession } from './account-cookies.ts';
 import { enterpriseRoutes, type EnterpriseConsoleDeps } from './enterprise-console.ts';
 import { hasMessage } from '../i18n/messages.ts';
 import type { SecurityDeps } from './security-routes.ts';
+import type { Passkeys } from '../authn/passkeys.ts';
 
 /** The level held, in the visitor's language; absent until verification is wired in. */
 export type LevelOf = (personId: string, locale: Locale) => Promise<string | undefined>;
@@ -40,6 +41,8 @@ export interface ConsoleDeps extends LoginDeps {
   enterpriseConsole?: EnterpriseConsoleDeps;
   /** The second factors' page, /account/security (src/account/security-routes.ts). */
   security?: SecurityDeps;
+  /** The passkey page (src/account/passkey-routes.ts); the home page shows how many. */
+  passkeys?: Passkeys;
 }
 
 const NOTICES = new Set(['account.consent_withdrawn', 'account.session_ended', 'account.session_gone', 'account.password_changed']);
@@ -74,11 +77,12 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
     const person = await deps.persons.get(sub);
     if (!person || person.status !== 'active') throw new AppError('account.inactive');
     const locale = localeOf(ctx);
-    const [consents, sessions, level, enterprises] = await Promise.all([
+    const [consents, sessions, level, enterprises, passkeys] = await Promise.all([
       deps.consents.list(sub),
       deps.sessions.list(sub, sid),
       deps.levelOf?.(sub, locale),
       deps.enterprises?.(sub),
+      deps.passkeys?.list(sub),
     ]);
     const q = typeof ctx.query.notice === 'string' ? ctx.query.notice : '';
     // Enterprise and agent outcomes report through their own (known) message codes.
@@ -91,6 +95,7 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
       consents,
       sessions,
       enterprises,
+      passkeyCount: passkeys?.length,
       recentLogin: isRecentLogin(authTime),
       fmt: formatter(locale),
     });

@@ -21,6 +21,7 @@ import { entityPage, mountEntityRoutes } from './entity-pages.ts';
 import { mountRecoveryRoutes } from './recovery-pages.ts';
 import type { PasswordRecovery } from '../authn/password-recovery.ts';
 import { ENTITY_PROMPT } from './entity-prompt.ts';
+import { mountPasskeyLogin, type PasskeyLoginDeps } from './passkey-login.ts';
 
 export interface InteractionDeps {
   /** ISSUER: its origin is the only one our forms may be posted from. */
@@ -33,6 +34,8 @@ export interface InteractionDeps {
   actingRoles: ActingRoles;
   recovery: PasswordRecovery;
   sessionTtl: number;
+  /** Usernameless login with a passkey (passkey-login.ts). */
+  passkeys: PasskeyLoginDeps;
 }
 
 const NOTICES = new Set(['login.registered', 'login.password_reset']);
@@ -71,13 +74,14 @@ export function interactionRouter(deps: InteractionDeps): Router {
 
   const loginPage = async (ctx: Context, extra: Record<string, unknown> = {}, status = 200) => {
     const d = await details(ctx);
-    sendPage(ctx, 'login', { uid: d.uid, csrf: csrfToken(ctx), clientName: await clientName(d.params.client_id), ...extra }, status);
+    sendPage(ctx, 'login', { uid: d.uid, csrf: csrfToken(ctx), clientName: await clientName(d.params.client_id), ...extra }, status, { script: true });
   };
 
   const tools = { details: details as never, clientName, finish };
   const showEntityPage = entityPage(tools, deps.actingRoles);
   mountEntityRoutes(router, tools, deps.actingRoles, deps.audit, deps.sessionTtl);
   mountRecoveryRoutes(router, tools, deps.recovery, deps.audit);
+  mountPasskeyLogin(router, { details: details as never, finish, loginPage }, deps.passkeys);
 
   router.get('/', async (ctx) => {
     const d = await details(ctx);

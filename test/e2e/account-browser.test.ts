@@ -35,7 +35,7 @@ describe('the account console in a real browser at phone width', () => {
     await page.goto(`${portal.url}/login`);
     await page.getByLabel('身份证号码或手机号').fill(citizen.idNumber);
     await page.getByLabel('密码', { exact: true }).fill(citizen.password);
-    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('button', { name: '登录', exact: true }).click();
     await page.getByRole('button', { name: '同意并继续' }).click();
     await expect.poll(() => page.locator('#welcome').textContent()).toContain('交通违法处理平台');
 
@@ -58,7 +58,7 @@ describe('the account console in a real browser at phone width', () => {
     await page.goto(`${server.issuer}/account/login?to=/account/password&fresh=1`);
     await page.getByLabel('身份证号码或手机号').fill(citizen.idNumber);
     await page.getByLabel('密码', { exact: true }).fill(citizen.password);
-    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('button', { name: '登录', exact: true }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('修改密码');
     expect(await fitsWidth(page)).toBe(true);
     await page.getByLabel('新密码', { exact: true }).fill('abcdefghij');

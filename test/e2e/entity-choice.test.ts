@@ -36,7 +36,7 @@ describe('choosing whom to act for, in a real browser', () => {
     await page.goto(`${rp.url}/login`);
     await page.getByLabel('身份证号码或手机号').fill(agent.idNumber);
     await page.getByLabel('密码', { exact: true }).fill(agent.password);
-    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('button', { name: '登录', exact: true }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('选择办事身份');
     expect(await page.getByRole('radio', { name: '以个人身份办理' }).isChecked()).toBe(true);
     await page.getByRole('radio', { name: /福州示例科技有限公司/ }).check();

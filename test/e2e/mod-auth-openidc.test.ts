@@ -34,7 +34,7 @@ describe.skipIf(!hasModAuthOpenidc)('Apache mod_auth_openidc as a relying platfo
     await expect.poll(() => page.url()).toContain(`${server.issuer}/interaction/`);
     await page.getByLabel('身份证号码或手机号').fill(citizen.idNumber);
     await page.getByLabel('密码', { exact: true }).fill(citizen.password);
-    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('button', { name: '登录', exact: true }).click();
     const responded = page.waitForResponse((r) => r.url() === `${apache.url}/protected/index.html` && r.status() === 200, { timeout: 15_000 });
     await page.getByRole('button', { name: '同意并继续' }).click();
     const response = await responded.catch(async (e) => {

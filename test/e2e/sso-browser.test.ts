@@ -44,7 +44,7 @@ describe('in a real browser', () => {
 
     await page.getByLabel('身份证号码或手机号').fill(citizen.idNumber);
     await page.getByLabel('密码', { exact: true }).fill(citizen.password);
-    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('button', { name: '登录', exact: true }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('授权');
     await page.getByRole('button', { name: '同意并继续' }).click();
     await expect.poll(() => page.locator('#welcome').textContent()).toBe(`政务服务网: ${citizen.name}`);

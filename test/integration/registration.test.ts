@@ -135,7 +135,9 @@ describe('service endpoints', () => {
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     const html = await page.text();
     expect(html).not.toMatch(/(src|href)="https?:/);
-    expect(html).not.toContain('<script');
+    // The login page runs the passkey ceremony: our own two files, nothing inline, nothing else.
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self';/);
+    expect([...html.matchAll(/<script[^>]*>[^<]*/g)].map((m) => m[0])).toEqual(['<script src="/assets/webauthn.js" defer>', '<script src="/assets/passkey.js" defer>']);
   });
 
   it('answers unknown pages without a stack trace', async () => {
