@@ -40,7 +40,7 @@ describe('security settings in a real browser at phone width', () => {
     await page.goto(`${server.issuer}/account`);
     await page.getByLabel('身份证号码或手机号').fill(citizen.idNumber);
     await page.getByLabel('密码', { exact: true }).fill(citizen.password);
-    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('button', { name: '登录', exact: true }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('个人中心');
     await page.getByRole('link', { name: /安全设置/ }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('安全设置');
