@@ -2,6 +2,8 @@
 import { availableParallelism } from 'node:os';
 import { AccountClient } from './account/account-client.ts';
 import { Audit } from './audit/audit.ts';
+import { AuditTrail } from './audit/audit-trail.ts';
+import { CheckpointSigner } from './audit/checkpoint-signer.ts';
 import { PasswordLogin } from './authn/password-login.ts';
 import { PasswordHasher } from './authn/password.ts';
 import { Throttle } from './authn/throttle.ts';
@@ -61,6 +63,8 @@ export interface Container {
   login: PasswordLogin;
   clients: ClientRegistry;
   audit: Audit;
+  /** Verifying, checkpointing, archiving and querying the audit chain (operators, auditors). */
+  auditTrail: AuditTrail;
   provider: ProviderHolder;
   enterprises: EnterpriseService;
   delegations: DelegationService;
@@ -108,7 +112,9 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const clients = new ClientRegistry(new ClientStore(db.knex), crypto);
   const clientCache = new ClientMetadataCache(clients, changes);
   clients.onChange = (clientId) => clientCache.invalidate(clientId);
-  const audit = new Audit(new AuditStore(db.knex), logger);
+  const auditStore = new AuditStore(db.knex);
+  const audit = new Audit(auditStore, logger);
+  const auditTrail = new AuditTrail(auditStore, new CheckpointSigner(config.keysDir, config.issuer));
   const verification = createVerification({ config, db, crypto, persons, limits, audit, logger, changes });
   const sms = new SmsSender(verification.registry, () => verification.channelSync.ready());
   const oneTimeCodes = new OneTimeCodes(new OneTimeSecretStore(db.knex), (id, code) => crypto.blindIndex(code, `one-time-code:${id}`));
@@ -133,7 +139,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const accountClient = new AccountClient(clients, config.issuer);
 
   return {
-    config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, provider, verification,
+    config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, auditTrail, provider, verification,
     enterprises, delegations, actingRoles, recovery, oneTimeCodes, sessions, accounts, hasher, accountClient,
     async close() {
       provider.stop();
