@@ -10,6 +10,10 @@ import { assetsRouter } from './http/assets.ts';
 import { clientAddressMiddleware } from './http/client-address.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { loadShedding } from './http/load-shedding.ts';
+import { metricsEndpoint } from './http/metrics-endpoint.ts';
+import { requestLog } from './http/request-log.ts';
+import { requestMetrics } from './http/request-metrics.ts';
+import { renderMetrics } from './metrics/cluster.ts';
 import { ourRoutes } from './http/route-index.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { interactionRouter } from './oidc/interactions.ts';
@@ -53,6 +57,10 @@ export function buildApp(c: Container): Koa {
   app.silent = true; // errors are logged by errorHandler, once
 
   app.use(clientAddressMiddleware(trust));
+  app.use(requestLog(c.logger, trust));
+  app.use(requestMetrics(c.metrics));
+  // Before load shedding: an overloaded process is exactly when its metrics are wanted.
+  app.use(metricsEndpoint(c.config.metrics, () => renderMetrics(c.metrics.registry)));
   // First: an overloaded process refuses before doing any work for the request.
   app.use(loadShedding(c.config.maxInFlight));
   app.use(securityHeaders(c.config.issuer.startsWith('https:')));

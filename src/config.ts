@@ -74,6 +74,19 @@ const envSchema = z.object({
   // How often each process checks whether another one changed the verification channels.
   // Three seconds keeps an administrator's change visible almost at once for one tiny query.
   CHANNEL_RELOAD_INTERVAL_MS: int(100, 600_000).default(3000),
+  // Audit events are kept at least this long (等保 asks for six months); older ones may be
+  // archived and removed with `audit archive`. The database refuses to remove younger ones too.
+  AUDIT_RETENTION_DAYS: int(180, 36_500).default(180),
+  // How often a serving process signs a checkpoint of the audit chain's head (0: only on demand).
+  // An hour bounds how much of the trail's end could be cut off unnoticed.
+  AUDIT_CHECKPOINT_MINUTES: int(0, 10_080).default(60),
+  // Who may scrape /metrics: addresses / CIDR ranges (after TRUST_PROXY), and/or a bearer token.
+  METRICS_ALLOW: z.string().default('127.0.0.1,::1').transform((v, ctx) => {
+    const list = v.split(',').map((a) => a.trim()).filter(Boolean);
+    if (list.some((a) => !validAddressOrRange(a))) ctx.addIssue({ code: 'custom', message: 'a comma-separated list of addresses or CIDR ranges' });
+    return list;
+  }),
+  METRICS_TOKEN: z.string().min(32).optional(),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -102,13 +115,14 @@ export function parseProxyTrust(value: string): ProxyTrust | undefined {
   if (v === 'true' || v === 'yes') return { hops: 1 };
   if (/^\d+$/.test(v)) return Number(v) <= 32 ? { hops: Number(v) } : undefined;
   const addresses = v.split(',').map((a) => a.trim()).filter(Boolean);
-  const valid = (a: string) => {
-    const [addr, bits, extra] = a.split('/');
-    const family = isIP(addr ?? '');
-    if (family === 0 || extra !== undefined) return false;
-    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
-  };
-  return addresses.length > 0 && addresses.every(valid) ? { addresses } : undefined;
+  return addresses.length > 0 && addresses.every(validAddressOrRange) ? { addresses } : undefined;
+}
+
+function validAddressOrRange(a: string): boolean {
+  const [addr, bits, extra] = a.split('/');
+  const family = isIP(addr ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
 }
 
 export interface Config {
@@ -148,6 +162,12 @@ export interface Config {
   assuranceLadderFile: string;
   /** Polling interval for verification channel changes made by other processes. */
   channelReloadIntervalMs: number;
+  /** Audit events are kept at least this many days (≥ 180) before `audit archive` may remove them. */
+  auditRetentionDays: number;
+  /** Minutes between signed checkpoints of the audit chain (0: on demand only). */
+  auditCheckpointMinutes: number;
+  /** Who may read /metrics: client addresses or ranges, or the bearer token. */
+  metrics: { allow: string[]; token: string | undefined };
   /** Lifetimes in seconds; chosen for government services, not the library's 14-day defaults. */
   ttl: {
     session: number; // absolute SSO session: a working day
@@ -268,6 +288,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     maxInFlight: e.MAX_IN_FLIGHT,
     assuranceLadderFile: e.ASSURANCE_LADDER_FILE ? path.resolve(e.ASSURANCE_LADDER_FILE) : DEFAULT_LADDER_FILE,
     channelReloadIntervalMs: e.CHANNEL_RELOAD_INTERVAL_MS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    auditCheckpointMinutes: e.AUDIT_CHECKPOINT_MINUTES,
+    metrics: { allow: e.METRICS_ALLOW, token: e.METRICS_TOKEN },
     loginLimits: {
       perIp: { max: e.LOGIN_RATE_LIMIT_PER_IP, windowSeconds: 300 },
       perIdentifier: { max: e.LOGIN_RATE_LIMIT_PER_IDENTIFIER, windowSeconds: 900 },

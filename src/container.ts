@@ -2,6 +2,8 @@
 import { availableParallelism } from 'node:os';
 import { AccountClient } from './account/account-client.ts';
 import { Audit } from './audit/audit.ts';
+import { AuditTrail } from './audit/audit-trail.ts';
+import { CheckpointSigner } from './audit/checkpoint-signer.ts';
 import { PasswordLogin } from './authn/password-login.ts';
 import { PasswordHasher } from './authn/password.ts';
 import { Throttle } from './authn/throttle.ts';
@@ -23,6 +25,8 @@ import { PersonService } from './identity/persons.ts';
 import { DelegationStore } from './store/delegations.ts';
 import { EnterpriseStore } from './store/enterprises.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { joinAggregation } from './metrics/cluster.ts';
+import { Metrics } from './metrics/metrics.ts';
 import { createVerification, type VerificationModule } from './container-verification.ts';
 import { createSecondFactors, type SecondFactorModule } from './container-factors.ts';
 import { findAccountWith } from './oidc/account.ts';
@@ -65,6 +69,10 @@ export interface Container {
   login: PasswordLogin;
   clients: ClientRegistry;
   audit: Audit;
+  /** This process's Prometheus metrics (served at /metrics). */
+  metrics: Metrics;
+  /** Verifying, checkpointing, archiving and querying the audit chain (operators, auditors). */
+  auditTrail: AuditTrail;
   provider: ProviderHolder;
   enterprises: EnterpriseService;
   delegations: DelegationService;
@@ -88,6 +96,14 @@ export interface Container {
   /** The account console's built-in OIDC client (src/account/). */
   accountClient: AccountClient;
   close(): Promise<void>;
+}
+
+interface TarnPool { numUsed(): number; numFree(): number; numPendingAcquires(): number; numPendingCreates(): number }
+
+/** The knex pool's use now (its pool is tarn's; absent before the first query). */
+function poolUse(db: Database) {
+  const pool = (db.knex.client as { pool?: TarnPool }).pool;
+  return pool ? { used: pool.numUsed(), free: pool.numFree(), pending: pool.numPendingAcquires() + pool.numPendingCreates() } : { used: 0, free: 0, pending: 0 };
 }
 
 /** How long a retired signing key stays published: longer than any token it can have signed. */
@@ -117,8 +133,14 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const clients = new ClientRegistry(new ClientStore(db.knex), crypto);
   const clientCache = new ClientMetadataCache(clients, changes);
   clients.onChange = (clientId) => clientCache.invalidate(clientId);
-  const audit = new Audit(new AuditStore(db.knex), logger);
+  const auditStore = new AuditStore(db.knex);
+  const audit = new Audit(auditStore, logger);
+  const auditTrail = new AuditTrail(auditStore, new CheckpointSigner(config.keysDir, config.issuer));
   const verification = createVerification({ config, db, crypto, persons, limits, audit, logger, changes });
+  const metrics = new Metrics({ pool: () => poolUse(db), breakers: () => verification.registry.breakerStates() });
+  joinAggregation(metrics.registry);
+  audit.observe((event) => metrics.countLogin(event));
+  verification.registry.onAttempt(({ channelId, kind, outcome }) => metrics.verifications.inc({ channel: channelId, kind, outcome }));
   const sms = new SmsSender(verification.registry, () => verification.channelSync.ready());
   const oneTimeCodes = new OneTimeCodes(new OneTimeSecretStore(db.knex), (id, code) => crypto.blindIndex(code, `one-time-code:${id}`));
   const passkeyStore = new PasskeyStore(db.knex);
@@ -147,7 +169,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const accountClient = new AccountClient(clients, config.issuer);
 
   return {
-    config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, provider, verification,
+    config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, auditTrail, metrics, provider, verification,
     enterprises, delegations, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, sessions, accounts, hasher, accountClient,
     async close() {
       provider.stop();

@@ -6,6 +6,7 @@ import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { ensureSigningKeys } from './crypto/signing-keys.ts';
 import { createLogger } from './logger.ts';
+import { aggregateWorkerMetrics } from './metrics/cluster.ts';
 import { startServer } from './server.ts';
 import { migrateLatest, openDatabase } from './store/db.ts';
 
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     if (config.workers > 1) {
       await prepare(config);
       logger.info({ workers: config.workers }, 'starting workers');
+      aggregateWorkerMetrics();
       for (let i = 0; i < config.workers; i++) cluster.fork();
       cluster.on('exit', (worker, code, signal) => {
         if (signal !== 'SIGTERM' && signal !== 'SIGINT' && code !== 0) {

@@ -34,6 +34,12 @@ export async function startServer(config: Config, opts: { migrate: boolean }): P
       .catch((err) => logger.warn({ err }, 'sweep failed'));
   }, 60_000);
   sweeper.unref();
+  const checkpoints = config.auditCheckpointMinutes > 0 ? setInterval(() => {
+    container.auditTrail.checkpoint()
+      .then((cp) => { if (cp?.created) logger.info({ checkpoint: cp.id, event: cp.lastEventId }, 'audit checkpoint signed'); })
+      .catch((err) => logger.warn({ err }, 'audit checkpoint failed'));
+  }, config.auditCheckpointMinutes * 60_000) : undefined;
+  checkpoints?.unref();
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -43,6 +49,7 @@ export async function startServer(config: Config, opts: { migrate: boolean }): P
     url: `http://${config.host}:${port}`,
     async stop() {
       clearInterval(sweeper);
+      clearInterval(checkpoints);
       await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeIdleConnections(); });
       await container.close();
     },

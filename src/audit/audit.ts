@@ -2,11 +2,21 @@
 import type { Logger } from '../logger.ts';
 import type { AuditEvent, AuditStore } from '../store/audit.ts';
 
+export type { AuditEvent } from '../store/audit.ts';
+
 export class Audit {
+  /** Called after each recorded event (metrics count logins and the like from here). */
+  readonly #observers: Array<(event: AuditEvent) => void> = [];
+
   constructor(private readonly store: AuditStore, private readonly logger: Logger) {}
+
+  observe(observer: (event: AuditEvent) => void): void {
+    this.#observers.push(observer);
+  }
 
   async record(event: AuditEvent): Promise<void> {
     await this.store.append(event);
     this.logger.info({ audit: { actor: event.actor, action: event.action, target: event.target } }, 'audit');
+    for (const observer of this.#observers) observer(event);
   }
 }

@@ -2,6 +2,7 @@
 import { loadConfig } from '../config.ts';
 import { createContainer, keyRetentionSeconds, type Container } from '../container.ts';
 import { createLogger } from '../logger.ts';
+import { auditCommand } from './audit-command.ts';
 import { channelCommand } from './channel-command.ts';
 import { clientCommand } from './client-command.ts';
 import { enterpriseCommand } from './enterprise-command.ts';
@@ -26,6 +27,11 @@ export const USAGE = `usage: npm run cli -- <command>
   channel list | show <id> | health [--window-hours N] | enable <id> | disable <id> | remove <id>
   channel add --id I --kind K --name N --base-url U --app-id A --secret-stdin [channel options]
   channel update <id> [channel options] [--secret-stdin]
+  audit verify [--archive FILE]   check the audit hash chain and its signed checkpoints (exit 1: broken)
+  audit checkpoint                sign a checkpoint of the chain's head now
+  audit archive --out FILE [--before DATE]
+                                  archive events older than AUDIT_RETENTION_DAYS, then remove them
+  audit query [--from D] [--to D] [--actor A] [--target T] [--action X] [--format jsonl|csv]
 
 client options: --client-id --client-secret --client-name --redirect-uri (repeatable)
   --post-logout-redirect-uri (repeatable) --grant-type (repeatable) --response-type
@@ -83,6 +89,7 @@ export async function runCli(argv: string[], io: CommandIO, env: Record<string, 
     channel: channelCommand,
     enterprise: enterpriseCommand,
     reencrypt: reencryptCommand,
+    audit: auditCommand,
     keys: (args, cio, c) => keysCommand(args, cio, c.config.keysDir, keyRetentionSeconds(c.config)),
   };
   const handler = handlers[command];

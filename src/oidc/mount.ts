@@ -26,6 +26,10 @@ export function mountProvider(current: () => Provider): Middleware {
     }
     return m(ctx, next).then(() => {
       if (unavailable.has(ctx)) respondUnavailable(ctx, 'db.unavailable');
+    }).finally(() => {
+      // The provider's route name (token, authorization, userinfo…) labels the request's metrics.
+      const route = (ctx as { oidc?: { route?: string } }).oidc?.route;
+      if (route && ctx.state.route === undefined) ctx.state.route = `oidc:${route}`;
     });
   };
 }

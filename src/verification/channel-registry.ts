@@ -95,6 +95,7 @@ export class ChannelRegistry {
   readonly #hash: ValueHasher;
   readonly #now: () => number;
   readonly #createAdapter: (config: ChannelConfig) => ChannelAdapter;
+  readonly #attemptObservers: Array<(attempt: { channelId: string; kind: ChannelKind; outcome: string }) => void> = [];
 
   constructor(opts: ChannelRegistryOptions) {
     this.#evidence = opts.evidence;
@@ -113,6 +114,16 @@ export class ChannelRegistry {
     if (ids.size !== parsed.length) throw new AppError('verification.duplicate_channel_id');
     for (const id of [...this.#entries.keys()]) if (!ids.has(id)) this.remove(id);
     for (const config of parsed) this.#put(config);
+  }
+
+  /** Called after each attempt at a channel; `outcome` is the result or the error code. */
+  onAttempt(observer: (attempt: { channelId: string; kind: ChannelKind; outcome: string }) => void): void {
+    this.#attemptObservers.push(observer);
+  }
+
+  /** Each channel's breaker state, without touching quotas or the network (for metrics). */
+  breakerStates(): Array<{ channelId: string; kind: ChannelKind; state: BreakerState }> {
+    return [...this.#entries.values()].map(({ config, adapter }) => ({ channelId: config.id, kind: config.kind, state: adapter.breakerState?.() ?? 'closed' }));
   }
 
   upsert(config: unknown): void {
@@ -174,6 +185,7 @@ export class ChannelRegistry {
         actor: ctx.actor ?? null,
       };
       this.#observe(adapter.id, evidence);
+      for (const o of this.#attemptObservers) o({ channelId: adapter.id, kind, outcome: evidence.errorCode ?? evidence.result });
       // Evidence is the basis of assurance: if it cannot be written, the check does not count.
       await this.#evidence.record(evidence);
       if (response) return { channelId: adapter.id, kind, response, evidence, failedAttempts };

@@ -90,6 +90,8 @@ export interface ChannelAdapter<K extends ChannelKind = ChannelKind> {
   readonly priority: number;
   call(request: ChannelRequests[K]): Promise<ChannelResponses[K]>;
   status?(): Promise<AdapterStatus>;
+  /** The circuit breaker's state now (synchronous, for metrics). */
+  breakerState?(): AdapterStatus['breaker'];
 }
 
 export interface ChannelConfig {

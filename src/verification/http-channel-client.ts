@@ -93,6 +93,10 @@ export class HttpChannelClient<K extends ChannelKind> implements ChannelAdapter<
     }
   }
 
+  breakerState(): AdapterStatus['breaker'] {
+    return this.#breaker.state;
+  }
+
   async status(): Promise<AdapterStatus> {
     return {
       breaker: this.#breaker.state,
