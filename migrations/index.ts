@@ -11,6 +11,7 @@ import * as changeNotices from './20261123_005_change_notices.ts';
 import * as passwordRecovery from './20261123_006_password_recovery.ts';
 import * as lockouts from './20261124_007_lockouts.ts';
 import * as oneTimeSecrets from './20261129_001_one_time_secrets.ts';
+import * as smsLogin from './20261130_001_sms_login.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -23,6 +24,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261123_006_password_recovery', passwordRecovery],
   ['20261124_007_lockouts', lockouts],
   ['20261129_001_one_time_secrets', oneTimeSecrets],
+  ['20261130_001_sms_login', smsLogin],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

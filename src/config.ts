@@ -68,6 +68,13 @@ const envSchema = z.object({
   // How often each process checks whether another one changed the verification channels.
   // Three seconds keeps an administrator's change visible almost at once for one tiny query.
   CHANNEL_RELOAD_INTERVAL_MS: int(100, 600_000).default(3000),
+  // SSO session: ends after this long without an authorization using it (idle), and in any case
+  // this long after the login (absolute). Shared computers at service halls: short idle time.
+  SESSION_IDLE_SECONDS: int(1, 86_400).default(30 * 60),
+  SESSION_ABSOLUTE_SECONDS: int(1, 7 * 86_400).default(8 * 3600),
+  // Text the account's phone when it logs in from a browser it never used before. Default on in
+  // production only: development and test have no SMS channel to pay for.
+  NEW_DEVICE_SMS: bool.optional(),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -134,9 +141,12 @@ export interface Config {
   assuranceLadderFile: string;
   /** Polling interval for verification channel changes made by other processes. */
   channelReloadIntervalMs: number;
+  /** Send an SMS notice when an account logs in from a browser it has not used before. */
+  newDeviceSms: boolean;
   /** Lifetimes in seconds; chosen for government services, not the library's 14-day defaults. */
   ttl: {
     session: number; // absolute SSO session: a working day
+    sessionIdle: number; // SSO session without activity (an authorization using it)
     interaction: number; // time to finish a login page
     authorizationCode: number;
     accessToken: number;
@@ -260,8 +270,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       perIdentifierIp: { max: e.LOGIN_RATE_LIMIT_PER_IDENTIFIER_IP, windowSeconds: 900 },
       lockout: { baseSeconds: e.LOGIN_LOCKOUT_SECONDS, maxSeconds: Math.max(e.LOGIN_LOCKOUT_SECONDS, e.LOGIN_LOCKOUT_MAX_SECONDS) },
     },
+    newDeviceSms: e.NEW_DEVICE_SMS ?? production,
     ttl: {
-      session: 8 * 3600,
+      session: e.SESSION_ABSOLUTE_SECONDS,
+      sessionIdle: Math.min(e.SESSION_IDLE_SECONDS, e.SESSION_ABSOLUTE_SECONDS),
       interaction: 30 * 60,
       authorizationCode: 60,
       accessToken: 10 * 60,

@@ -14,6 +14,10 @@ import { RecoveryCodeStore } from './store/recovery-codes.ts';
 import { OneTimeCodes } from './authn/one-time-codes.ts';
 import { OneTimeSecretStore } from './store/one-time-secrets.ts';
 import { SmsSender } from './verification/sms-sender.ts';
+import { SmsDelivery } from './verification/sms-delivery.ts';
+import { SmsCodes } from './authn/sms-codes.ts';
+import { LoginDevices } from './authn/login-devices.ts';
+import { DeviceStore } from './store/devices.ts';
 import { DelegationService } from './identity/delegations.ts';
 import { EnterpriseService } from './identity/enterprises.ts';
 import { PersonService } from './identity/persons.ts';
@@ -68,6 +72,10 @@ export interface Container {
   recovery: PasswordRecovery;
   /** The single-use primitive for codes sent to people and values accepted once. */
   oneTimeCodes: OneTimeCodes;
+  /** Codes texted to the bound phone: SMS login, second factor, phone proof. */
+  smsCodes: SmsCodes;
+  /** Devices behind logins: session list, new-device notice. */
+  loginDevices: LoginDevices;
   /** Ending SSO sessions and revoking grants: every logout that is not the provider's own. */
   sessions: SessionsService;
   /** Disabling and enabling accounts. */
@@ -118,7 +126,20 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const findAccount = findAccountWith(persons, verification.assurance, actingRoles);
   const provider = new ProviderHolder(config.keysDir, keyRetentionSeconds(config),
     (jwks) => observe(buildProvider({ config, jwks, adapter, findAccount, assurance: verification.assurance, actingRoles }), logger), logger);
-  const sessions = new SessionsService(models, () => provider.current, audit, logger);
+  const deviceStore = new DeviceStore(db.knex);
+  const sessions = new SessionsService(models, () => provider.current, audit, logger, (accountId) => deviceStore.sessionsOf(accountId));
+  const smsDelivery = new SmsDelivery(sms, verification.registry, () => verification.channelSync.ready(), config.env === 'production', logger);
+  const smsCodes = new SmsCodes({
+    persons, codes: oneTimeCodes, throttle, delivery: smsDelivery,
+    subjectHash: (text) => crypto.blindIndex(text, 'sms-code.subject'),
+    onSendFailure: (err) => logger.warn({ err }, 'SMS code not delivered'),
+  });
+  const loginDevices = new LoginDevices({
+    store: deviceStore, persons, audit, newDeviceSms: config.newDeviceSms, sessionTtlSeconds: config.ttl.session,
+    deviceHash: (id) => crypto.blindIndex(id, 'device.id'),
+    sendNotice: (mobile, params, personId) => smsDelivery.send(mobile, 'new_device', params, personId),
+    onNoticeFailure: (err) => logger.warn({ err }, 'new-device notice not delivered'),
+  });
   const recovery = new PasswordRecovery({
     persons, hasher, throttle, codes: new RecoveryCodeStore(db.knex),
     forgetLoginFailures: (personId, ip) => login.forgetFailures(personId, ip),
@@ -134,7 +155,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
 
   return {
     config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, provider, verification,
-    enterprises, delegations, actingRoles, recovery, oneTimeCodes, sessions, accounts, hasher, accountClient,
+    enterprises, delegations, actingRoles, recovery, oneTimeCodes, smsCodes, loginDevices, sessions, accounts, hasher, accountClient,
     async close() {
       provider.stop();
       await verification.close();

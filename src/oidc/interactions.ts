@@ -21,6 +21,8 @@ import { entityPage, mountEntityRoutes } from './entity-pages.ts';
 import { mountRecoveryRoutes } from './recovery-pages.ts';
 import type { PasswordRecovery } from '../authn/password-recovery.ts';
 import { ENTITY_PROMPT } from './entity-prompt.ts';
+import type { SmsCodes } from '../authn/sms-codes.ts';
+import { mountSmsLoginRoutes } from './sms-login.ts';
 
 export interface InteractionDeps {
   /** ISSUER: its origin is the only one our forms may be posted from. */
@@ -33,6 +35,7 @@ export interface InteractionDeps {
   actingRoles: ActingRoles;
   recovery: PasswordRecovery;
   sessionTtl: number;
+  smsCodes: SmsCodes;
 }
 
 const NOTICES = new Set(['login.registered', 'login.password_reset']);
@@ -71,13 +74,15 @@ export function interactionRouter(deps: InteractionDeps): Router {
 
   const loginPage = async (ctx: Context, extra: Record<string, unknown> = {}, status = 200) => {
     const d = await details(ctx);
-    sendPage(ctx, 'login', { uid: d.uid, csrf: csrfToken(ctx), clientName: await clientName(d.params.client_id), ...extra }, status);
+    const smsLogin = await deps.smsCodes.offered();
+    sendPage(ctx, 'login', { uid: d.uid, csrf: csrfToken(ctx), clientName: await clientName(d.params.client_id), smsLogin, ...extra }, status);
   };
 
   const tools = { details: details as never, clientName, finish };
   const showEntityPage = entityPage(tools, deps.actingRoles);
   mountEntityRoutes(router, tools, deps.actingRoles, deps.audit, deps.sessionTtl);
   mountRecoveryRoutes(router, tools, deps.recovery, deps.audit);
+  mountSmsLoginRoutes(router, tools, deps.smsCodes, deps.audit);
 
   router.get('/', async (ctx) => {
     const d = await details(ctx);
@@ -103,11 +108,11 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const identifier = str(body.identifier).slice(0, 64);
     try {
       const accountId = await deps.login.authenticate(identifier, str(body.password).slice(0, 256), clientIp(ctx));
-      await deps.audit.record({ actor: accountId, action: 'login.success', target: String(d.params.client_id), detail: { ip: clientIp(ctx) } });
+      await deps.audit.record({ actor: accountId, action: 'login.success', target: String(d.params.client_id), detail: { method: 'pwd', ip: clientIp(ctx) } });
       await finish(ctx, { login: { accountId, amr: ['pwd'], remember: false } });
     } catch (e) {
       if (!isAppError(e) || (e.code !== 'login.invalid_credentials' && e.code !== 'login.rate_limited')) throw e;
-      await deps.audit.record({ actor: 'anonymous', action: 'login.failure', detail: { reason: e.code, ip: clientIp(ctx) } });
+      await deps.audit.record({ actor: 'anonymous', action: 'login.failure', detail: { method: 'pwd', reason: e.code, ip: clientIp(ctx) } });
       // The identifier is echoed back only when it is not an ID number (never render one we did not need to).
       const echo = /^\+?\d{11,13}$/.test(identifier) ? identifier : '';
       if (e.code === 'login.rate_limited') ctx.set('Retry-After', String(e.details?.retryAfterSeconds ?? 60));
