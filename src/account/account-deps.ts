@@ -26,6 +26,7 @@ export function accountDeps(c: Container): AccountDeps {
       (accountId, sid, ip) => c.sessions.endOthers(accountId, sid, { reason: 'password_changed', actor: accountId, ip })),
     persons: c.persons,
     throttle: c.throttle,
+    smsCodes: c.smsCodes,
     enterpriseConsole,
     enterprises: (personId) => enterpriseSection(enterpriseConsole, personId),
     levelOf: async (personId, locale) => (await c.verification.assurance.levelOf(personId)).level.name[locale],

@@ -20,6 +20,8 @@ import { isRecentLogin, type PasswordChange } from './password-change.ts';
 import { readAccountSession } from './account-cookies.ts';
 import { enterpriseRoutes, type EnterpriseConsoleDeps } from './enterprise-console.ts';
 import { hasMessage } from '../i18n/messages.ts';
+import { phoneRoutes } from './phone-routes.ts';
+import type { SmsCodes } from '../authn/sms-codes.ts';
 
 /** The level held, in the visitor's language; absent until verification is wired in. */
 export type LevelOf = (personId: string, locale: Locale) => Promise<string | undefined>;
@@ -37,9 +39,11 @@ export interface ConsoleDeps extends LoginDeps {
   enterprises?: (personId: string) => Promise<unknown>;
   /** The enterprise section's forms (src/account/enterprise-console.ts). */
   enterpriseConsole?: EnterpriseConsoleDeps;
+  /** Codes to the bound mobile ("verify my mobile number", src/account/phone-routes.ts). */
+  smsCodes: SmsCodes;
 }
 
-const NOTICES = new Set(['account.consent_withdrawn', 'account.session_ended', 'account.session_gone', 'account.password_changed']);
+const NOTICES = new Set(['account.phone_done', 'account.consent_withdrawn', 'account.session_ended', 'account.session_gone', 'account.password_changed']);
 const field = (ctx: Context, name: string) => {
   const v = (ctx.request as { body?: Record<string, unknown> }).body?.[name];
   return typeof v === 'string' ? v : '';
@@ -61,6 +65,7 @@ function redirectHome(ctx: Context, notice: string, anchor: string): void {
 export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
   const admitted = requireAccount(deps);
   if (deps.enterpriseConsole) enterpriseRoutes(router, deps.enterpriseConsole, admitted);
+  phoneRoutes(router, deps, admitted);
 
   router.get('/account', async (ctx, next) => {
     // Back from our own logout: say so rather than starting a new login straight away.
@@ -83,7 +88,7 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
     sendPage(ctx, 'account/home', {
       csrf: csrfToken(ctx),
       notice,
-      profile: { name: person.name, idNumber: maskIdNumber(person.idNumber), phone: maskPhone(person.phone), createdAt: person.createdAt },
+      profile: { name: person.name, idNumber: maskIdNumber(person.idNumber), phone: maskPhone(person.phone), phoneVerified: Boolean(person.phoneVerifiedAt), createdAt: person.createdAt },
       level,
       consents,
       sessions,

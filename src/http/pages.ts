@@ -34,5 +34,7 @@ export function sendPage(ctx: Context, template: string, data: Record<string, un
   ctx.type = 'html';
   ctx.set('Content-Security-Policy', PAGE_CSP);
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = renderPage(template, locale, { ...data, path: ctx.path });
+  // A banner a router put in the request state (the account console's "sign-in ends at").
+  const signInEnds = (ctx.state as { signInEnds?: unknown } | undefined)?.signInEnds;
+  ctx.body = renderPage(template, locale, { ...data, path: ctx.path, ...(signInEnds ? { signInEnds } : {}) });
 }

@@ -114,7 +114,13 @@ export class SessionsService {
 
   /** True while the session the `sid` was issued in still exists. */
   async isLive(accountId: string, sid: string): Promise<boolean> {
-    return (await this.store.sessionsOf(accountId)).some((s) => holdsSid(s.payload, sid));
+    return (await this.liveUntil(accountId, sid)) !== undefined;
+  }
+
+  /** When the session the `sid` was issued in ends (idle or absolute), or undefined when it has. */
+  async liveUntil(accountId: string, sid: string): Promise<Date | undefined> {
+    const session = (await this.store.sessionsOf(accountId)).find((s) => holdsSid(s.payload, sid));
+    return session && (epoch(session.payload.exp) ?? new Date(8.64e15));
   }
 
   /** Ends the account's session named `uid` with the grants made in it (offline ones included). */
