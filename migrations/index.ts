@@ -14,6 +14,7 @@ import * as oneTimeSecrets from './20261129_001_one_time_secrets.ts';
 import * as secondFactors from './20261130_001_second_factors.ts';
 import * as passkeys from './20261130_001_passkeys.ts';
 import * as auditChain from './20261201_001_audit_chain.ts';
+import * as smsLogin from './20261130_001_sms_login.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -29,6 +30,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261130_001_second_factors', secondFactors],
   ['20261130_001_passkeys', passkeys],
   ['20261201_001_audit_chain', auditChain],
+  ['20261130_001_sms_login', smsLogin],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

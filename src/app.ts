@@ -17,7 +17,9 @@ import { renderMetrics } from './metrics/cluster.ts';
 import { ourRoutes } from './http/route-index.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { interactionRouter } from './oidc/interactions.ts';
-import { mountProvider } from './oidc/mount.ts';
+import { mountProvider, type OnLogin } from './oidc/mount.ts';
+import { deviceIdOf } from './http/device-cookie.ts';
+import { clientIp } from './http/rate-limit.ts';
 import { secondFactors } from './oidc/mfa/factors.ts';
 import { mfaRouter } from './oidc/mfa/mfa-pages.ts';
 import { verificationRouters } from './app-verification.ts';
@@ -43,9 +45,23 @@ export function ourRouters(c: Container): Router[] {
   const mfa = mfaRouter({ issuer: c.config.issuer, provider: () => c.provider.current, audit: c.audit, factors: secondFactors(c) });
   return [healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), ...verificationRouters(c), mfa, interactionRouter({
     issuer: c.config.issuer, provider: () => c.provider.current, persons: c.persons, login: c.login, throttle: c.throttle, audit: c.audit,
-    actingRoles: c.actingRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session,
+    actingRoles: c.actingRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session, smsCodes: c.smsCodes,
     passkeys: { assertions: c.passkeyAssertions, audit: c.audit },
   })];
+}
+
+/** Each login's device: the session list's device, the known browsers, the new-device notice. */
+function recordLoginDevice(c: Container): OnLogin {
+  return async (ctx, login) => {
+    try {
+      await c.loginDevices.loggedIn({
+        personId: login.accountId, sessionUid: login.sessionUid, deviceId: deviceIdOf(ctx), userAgent: ctx.get('user-agent') || undefined, ip: clientIp(ctx),
+      });
+    } catch (err) {
+      // The login itself succeeded; a missing device record must not undo it.
+      c.logger.warn({ err }, 'login device not recorded');
+    }
+  };
 }
 
 export function buildApp(c: Container): Koa {
@@ -66,7 +82,7 @@ export function buildApp(c: Container): Koa {
   app.use(securityHeaders(c.config.issuer.startsWith('https:')));
   app.use(errorHandler(c.logger));
   app.use(ourRoutes(ourRouters(c)));
-  const provider = mountProvider(() => c.provider.current);
+  const provider = mountProvider(() => c.provider.current, recordLoginDevice(c));
   app.use((ctx, next) => withRequestScope(() => provider(ctx, next)));
   return app;
 }

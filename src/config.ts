@@ -87,6 +87,13 @@ const envSchema = z.object({
     return list;
   }),
   METRICS_TOKEN: z.string().min(32).optional(),
+  // SSO session: ends after this long without an authorization using it (idle), and in any case
+  // this long after the login (absolute). Shared computers at service halls: short idle time.
+  SESSION_IDLE_SECONDS: int(1, 86_400).default(30 * 60),
+  SESSION_ABSOLUTE_SECONDS: int(1, 7 * 86_400).default(8 * 3600),
+  // Text the account's phone when it logs in from a browser it never used before. Default on in
+  // production only: development and test have no SMS channel to pay for.
+  NEW_DEVICE_SMS: bool.optional(),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -168,9 +175,12 @@ export interface Config {
   auditCheckpointMinutes: number;
   /** Who may read /metrics: client addresses or ranges, or the bearer token. */
   metrics: { allow: string[]; token: string | undefined };
+  /** Send an SMS notice when an account logs in from a browser it has not used before. */
+  newDeviceSms: boolean;
   /** Lifetimes in seconds; chosen for government services, not the library's 14-day defaults. */
   ttl: {
     session: number; // absolute SSO session: a working day
+    sessionIdle: number; // SSO session without activity (an authorization using it)
     interaction: number; // time to finish a login page
     authorizationCode: number;
     accessToken: number;
@@ -302,8 +312,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       perAccountIp: { max: e.MFA_RATE_LIMIT_PER_ACCOUNT_IP, windowSeconds: 900 },
       lockout: { baseSeconds: e.LOGIN_LOCKOUT_SECONDS, maxSeconds: Math.max(e.LOGIN_LOCKOUT_SECONDS, e.LOGIN_LOCKOUT_MAX_SECONDS) },
     },
+    newDeviceSms: e.NEW_DEVICE_SMS ?? production,
     ttl: {
-      session: 8 * 3600,
+      session: e.SESSION_ABSOLUTE_SECONDS,
+      sessionIdle: Math.min(e.SESSION_IDLE_SECONDS, e.SESSION_ABSOLUTE_SECONDS),
       interaction: 30 * 60,
       authorizationCode: 60,
       accessToken: 10 * 60,

@@ -19,6 +19,10 @@ import { PasskeyStore } from './store/passkeys.ts';
 import { Passkeys } from './authn/passkeys.ts';
 import { PasskeyAssertions } from './authn/passkey-assertion.ts';
 import { SmsSender } from './verification/sms-sender.ts';
+import { SmsDelivery } from './verification/sms-delivery.ts';
+import { SmsCodes } from './authn/sms-codes.ts';
+import { LoginDevices } from './authn/login-devices.ts';
+import { DeviceStore } from './store/devices.ts';
 import { DelegationService } from './identity/delegations.ts';
 import { EnterpriseService } from './identity/enterprises.ts';
 import { PersonService } from './identity/persons.ts';
@@ -85,6 +89,10 @@ export interface Container {
   /** A person's passkeys (registration, names, removal) and checking their assertions. */
   passkeys: Passkeys;
   passkeyAssertions: PasskeyAssertions;
+  /** Codes texted to the bound phone: SMS login, second factor, phone proof. */
+  smsCodes: SmsCodes;
+  /** Devices behind logins: session list, new-device notice. */
+  loginDevices: LoginDevices;
   /** Ending SSO sessions and revoking grants: every logout that is not the provider's own. */
   sessions: SessionsService;
   /** Disabling and enabling accounts. */
@@ -154,7 +162,20 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const findAccount = findAccountWith(persons, verification.assurance, actingRoles);
   const provider = new ProviderHolder(config.keysDir, keyRetentionSeconds(config),
     (jwks) => observe(buildProvider({ config, jwks, adapter, findAccount, assurance: verification.assurance, actingRoles }), logger), logger);
-  const sessions = new SessionsService(models, () => provider.current, audit, logger);
+  const deviceStore = new DeviceStore(db.knex);
+  const sessions = new SessionsService(models, () => provider.current, audit, logger, (accountId) => deviceStore.sessionsOf(accountId));
+  const smsDelivery = new SmsDelivery(sms, verification.registry, () => verification.channelSync.ready(), config.env === 'production', logger);
+  const smsCodes = new SmsCodes({
+    persons, codes: oneTimeCodes, throttle, delivery: smsDelivery,
+    subjectHash: (text) => crypto.blindIndex(text, 'sms-code.subject'),
+    onSendFailure: (err) => logger.warn({ err }, 'SMS code not delivered'),
+  });
+  const loginDevices = new LoginDevices({
+    store: deviceStore, persons, audit, newDeviceSms: config.newDeviceSms, sessionTtlSeconds: config.ttl.session,
+    deviceHash: (id) => crypto.blindIndex(id, 'device.id'),
+    sendNotice: (mobile, params, personId) => smsDelivery.send(mobile, 'new_device', params, personId),
+    onNoticeFailure: (err) => logger.warn({ err }, 'new-device notice not delivered'),
+  });
   const recovery = new PasswordRecovery({
     persons, hasher, throttle, codes: new RecoveryCodeStore(db.knex),
     forgetLoginFailures: (personId, ip) => login.forgetFailures(personId, ip),
@@ -170,7 +191,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
 
   return {
     config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, auditTrail, metrics, provider, verification,
-    enterprises, delegations, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, sessions, accounts, hasher, accountClient,
+    enterprises, delegations, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, loginDevices, sessions, accounts, hasher, accountClient,
     async close() {
       provider.stop();
       await verification.close();

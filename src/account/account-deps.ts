@@ -27,6 +27,7 @@ export function accountDeps(c: Container): AccountDeps {
     persons: c.persons,
     throttle: c.throttle,
     passkeys: c.passkeys,
+    smsCodes: c.smsCodes,
     enterpriseConsole,
     security: { totp: c.factors.totp, recoveryCodes: c.factors.recoveryCodes, persons: c.persons, issuerName: '一号' },
     enterprises: (personId) => enterpriseSection(enterpriseConsole, personId),

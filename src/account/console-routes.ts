@@ -22,6 +22,8 @@ import { enterpriseRoutes, type EnterpriseConsoleDeps } from './enterprise-conso
 import { hasMessage } from '../i18n/messages.ts';
 import type { SecurityDeps } from './security-routes.ts';
 import type { Passkeys } from '../authn/passkeys.ts';
+import { phoneRoutes } from './phone-routes.ts';
+import type { SmsCodes } from '../authn/sms-codes.ts';
 
 /** The level held, in the visitor's language; absent until verification is wired in. */
 export type LevelOf = (personId: string, locale: Locale) => Promise<string | undefined>;
@@ -43,9 +45,11 @@ export interface ConsoleDeps extends LoginDeps {
   security?: SecurityDeps;
   /** The passkey page (src/account/passkey-routes.ts); the home page shows how many. */
   passkeys?: Passkeys;
+  /** Codes to the bound mobile ("verify my mobile number", src/account/phone-routes.ts). */
+  smsCodes: SmsCodes;
 }
 
-const NOTICES = new Set(['account.consent_withdrawn', 'account.session_ended', 'account.session_gone', 'account.password_changed']);
+const NOTICES = new Set(['account.phone_done', 'account.consent_withdrawn', 'account.session_ended', 'account.session_gone', 'account.password_changed']);
 const field = (ctx: Context, name: string) => {
   const v = (ctx.request as { body?: Record<string, unknown> }).body?.[name];
   return typeof v === 'string' ? v : '';
@@ -67,6 +71,7 @@ function redirectHome(ctx: Context, notice: string, anchor: string): void {
 export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
   const admitted = requireAccount(deps);
   if (deps.enterpriseConsole) enterpriseRoutes(router, deps.enterpriseConsole, admitted);
+  phoneRoutes(router, deps, admitted);
 
   router.get('/account', async (ctx, next) => {
     // Back from our own logout: say so rather than starting a new login straight away.
@@ -90,7 +95,7 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
     sendPage(ctx, 'account/home', {
       csrf: csrfToken(ctx),
       notice,
-      profile: { name: person.name, idNumber: maskIdNumber(person.idNumber), phone: maskPhone(person.phone), createdAt: person.createdAt },
+      profile: { name: person.name, idNumber: maskIdNumber(person.idNumber), phone: maskPhone(person.phone), phoneVerified: Boolean(person.phoneVerifiedAt), createdAt: person.createdAt },
       level,
       consents,
       sessions,

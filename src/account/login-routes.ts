@@ -30,6 +30,10 @@ export const LOGGED_OUT_STATE = 'logged_out';
 const RETURNABLE = /^\/account(\/[a-z-]+)?$/;
 const random = (bytes: number) => randomBytes(bytes).toString('base64url');
 
+/** Shown on every console page: when the SSO session ends without activity, and how to continue. */
+export interface SignInEnds { time: string; href: string }
+const CLOCK = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'Asia/Shanghai' });
+
 /** The console session admitted by requireAccount. */
 export function accountOf(ctx: Context): AccountSession {
   const session = (ctx.state as { account?: AccountSession }).account;
@@ -80,7 +84,8 @@ export function endSessionRedirect(ctx: Context, deps: LoginDeps, session: Accou
 export function requireAccount(deps: LoginDeps): Middleware {
   return async (ctx, next) => {
     const session = readAccountSession(ctx);
-    if (!session || !(await deps.sessions.isLive(session.sub, session.sid))) {
+    const endsAt = session && (await deps.sessions.liveUntil(session.sub, session.sid));
+    if (!session || !endsAt) {
       clearAccountSession(ctx);
       if (ctx.method === 'GET') return startLogin(ctx, deps, { to: ctx.path });
       ctx.status = 303;
@@ -89,6 +94,11 @@ export function requireAccount(deps: LoginDeps): Middleware {
     const refreshed = { ...session, seen: Date.now() };
     writeAccountSession(ctx, refreshed);
     (ctx.state as { account?: AccountSession }).account = refreshed;
+    // The console's own requests do not keep the SSO session alive (only authorizations do):
+    // each page says when it ends, and "continue" goes through a (silent) authorization.
+    (ctx.state as { signInEnds?: SignInEnds }).signInEnds = {
+      time: CLOCK.format(endsAt), href: `/account/login?to=${encodeURIComponent(RETURNABLE.test(ctx.path) ? ctx.path : '/account')}`,
+    };
     await next();
   };
 }

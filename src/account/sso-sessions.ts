@@ -14,6 +14,8 @@ export interface SessionView {
   /** Platforms entered through this session (the console itself excluded). */
   platforms: string[];
   current: boolean;
+  /** Browser and system the session was logged in from ("Chrome 120 · Windows"). */
+  device: string | undefined;
 }
 
 const BY = 'account_page';
@@ -29,6 +31,11 @@ export class SsoSessions {
     return this.sessions.isLive(accountId, sid);
   }
 
+  /** When that SSO session ends unless used again; undefined when it has ended. */
+  liveUntil(accountId: string, sid: string): Promise<Date | undefined> {
+    return this.sessions.liveUntil(accountId, sid);
+  }
+
   async list(accountId: string, currentSid: string): Promise<SessionView[]> {
     const views = await Promise.all((await this.sessions.list(accountId, currentSid)).map(async (s) => ({
       uid: s.uid,
@@ -36,6 +43,7 @@ export class SsoSessions {
       expiresAt: s.expiresAt,
       platforms: await Promise.all(s.clientIds.filter((id) => id !== ACCOUNT_CLIENT_ID).map(this.clientName)),
       current: s.current,
+      device: s.device,
     })));
     // This device first, then the most recent logins.
     return views.sort((a, b) => Number(b.current) - Number(a.current) || (b.loginAt?.getTime() ?? 0) - (a.loginAt?.getTime() ?? 0));

@@ -45,5 +45,7 @@ export function sendPage(ctx: Context, template: string, data: Record<string, un
   ctx.type = 'html';
   ctx.set('Content-Security-Policy', opts.script ? SCRIPT_PAGE_CSP : PAGE_CSP);
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = renderPage(template, locale, { ...data, path: ctx.path, scripts: opts.script === true });
+  // A banner a router put in the request state (the account console's "sign-in ends at").
+  const signInEnds = (ctx.state as { signInEnds?: unknown } | undefined)?.signInEnds;
+  ctx.body = renderPage(template, locale, { ...data, path: ctx.path, scripts: opts.script === true, ...(signInEnds ? { signInEnds } : {}) });
 }

@@ -21,6 +21,8 @@ export interface Person {
   readonly idNumber: string;
   readonly phone: string;
   readonly status: string;
+  /** When the person last proved holding the phone (an SMS code); undefined while self-asserted. */
+  readonly phoneVerifiedAt: Date | undefined;
   readonly createdAt: Date;
 }
 
@@ -111,6 +113,11 @@ export class PersonService {
     return this.store.setStatus(personId, status);
   }
 
+  /** The person just used a code sent to their phone: the number is theirs. */
+  markPhoneVerified(personId: string): Promise<void> {
+    return this.store.markPhoneVerified(personId);
+  }
+
   async setPassword(personId: string, hash: string): Promise<void> {
     await this.store.setPasswordHash(personId, hash);
   }
@@ -160,6 +167,7 @@ export class PersonService {
       get idNumber() { return idNumber(); },
       get phone() { return phone(); },
       status: row.status,
+      phoneVerifiedAt: row.phone_verified_at ?? undefined,
       createdAt: row.created_at,
     });
   }

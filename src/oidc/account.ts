@@ -39,8 +39,8 @@ export function findAccountWith(persons: PersonService, assurance: AssuranceLook
         // read, so a field nobody asked for is never decrypted.
         return Object.defineProperties({
           sub: person.id,
-          // Self-asserted until an SMS check or a carrier channel confirms it.
-          phone_number_verified: false,
+          // Self-asserted until the person uses a code texted to it (login, second factor, console).
+          phone_number_verified: person.phoneVerifiedAt !== undefined,
           ...(acting ? { entity: entityClaim(acting) } : {}),
           ...(assurance ? { assurance_level: await assuranceLevelClaim(assurance, person.id, token) } : {}),
         }, {

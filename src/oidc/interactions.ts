@@ -22,6 +22,8 @@ import { mountRecoveryRoutes } from './recovery-pages.ts';
 import type { PasswordRecovery } from '../authn/password-recovery.ts';
 import { ENTITY_PROMPT } from './entity-prompt.ts';
 import { mountPasskeyLogin, type PasskeyLoginDeps } from './passkey-login.ts';
+import type { SmsCodes } from '../authn/sms-codes.ts';
+import { mountSmsLoginRoutes } from './sms-login.ts';
 
 export interface InteractionDeps {
   /** ISSUER: its origin is the only one our forms may be posted from. */
@@ -36,6 +38,7 @@ export interface InteractionDeps {
   sessionTtl: number;
   /** Usernameless login with a passkey (passkey-login.ts). */
   passkeys: PasskeyLoginDeps;
+  smsCodes: SmsCodes;
 }
 
 const NOTICES = new Set(['login.registered', 'login.password_reset']);
@@ -74,7 +77,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
 
   const loginPage = async (ctx: Context, extra: Record<string, unknown> = {}, status = 200) => {
     const d = await details(ctx);
-    sendPage(ctx, 'login', { uid: d.uid, csrf: csrfToken(ctx), clientName: await clientName(d.params.client_id), ...extra }, status, { script: true });
+    const smsLogin = await deps.smsCodes.offered();
+    sendPage(ctx, 'login', { uid: d.uid, csrf: csrfToken(ctx), clientName: await clientName(d.params.client_id), smsLogin, ...extra }, status, { script: true });
   };
 
   const tools = { details: details as never, clientName, finish };
@@ -82,6 +86,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   mountEntityRoutes(router, tools, deps.actingRoles, deps.audit, deps.sessionTtl);
   mountRecoveryRoutes(router, tools, deps.recovery, deps.audit);
   mountPasskeyLogin(router, { details: details as never, finish, loginPage }, deps.passkeys);
+  mountSmsLoginRoutes(router, tools, deps.smsCodes, deps.audit);
 
   router.get('/', async (ctx) => {
     const d = await details(ctx);
@@ -107,11 +112,11 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const identifier = str(body.identifier).slice(0, 64);
     try {
       const accountId = await deps.login.authenticate(identifier, str(body.password).slice(0, 256), clientIp(ctx));
-      await deps.audit.record({ actor: accountId, action: 'login.success', target: String(d.params.client_id), detail: { ip: clientIp(ctx) } });
+      await deps.audit.record({ actor: accountId, action: 'login.success', target: String(d.params.client_id), detail: { method: 'pwd', ip: clientIp(ctx) } });
       await finish(ctx, { login: { accountId, amr: ['pwd'], remember: false } });
     } catch (e) {
       if (!isAppError(e) || (e.code !== 'login.invalid_credentials' && e.code !== 'login.rate_limited')) throw e;
-      await deps.audit.record({ actor: 'anonymous', action: 'login.failure', detail: { reason: e.code, ip: clientIp(ctx) } });
+      await deps.audit.record({ actor: 'anonymous', action: 'login.failure', detail: { method: 'pwd', reason: e.code, ip: clientIp(ctx) } });
       // The identifier is echoed back only when it is not an ID number (never render one we did not need to).
       const echo = /^\+?\d{11,13}$/.test(identifier) ? identifier : '';
       if (e.code === 'login.rate_limited') ctx.set('Retry-After', String(e.details?.retryAfterSeconds ?? 60));

@@ -15,6 +15,7 @@ import { SCOPE_CLAIMS } from './account.ts';
 import { assurancePolicy, MFA_PROMPT, MINIMUM_AAL, MINIMUM_ACR, VERIFY_PROMPT, type AssuranceLookup } from './assurance-policy.ts';
 import { supportedAcrValues } from '../authn/strength.ts';
 import { RESOURCE_SCOPES, resourceIndicators } from './resources.ts';
+import { sessionTtl } from './session-ttl.ts';
 
 const epochSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -152,8 +153,8 @@ export function buildProvider(deps: ProviderDeps): Provider {
     },
     rotateRefreshToken: true,
     ttl: {
-      // Absolute from the last login, not sliding: a working day, then sign in again.
-      Session: (_ctx, session) => Math.max(1, (session.loginTs ?? epochSeconds()) + ttl.session - epochSeconds()),
+      // Idle time since the last authorization, within an absolute limit from the login.
+      Session: (_ctx, session) => sessionTtl({ now: epochSeconds(), loginTs: session.loginTs, exp: session.exp }, ttl.sessionIdle, ttl.session),
       Interaction: ttl.interaction,
       AuthorizationCode: ttl.authorizationCode,
       AccessToken: ttl.accessToken,

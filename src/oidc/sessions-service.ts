@@ -33,7 +33,12 @@ export interface SessionSummary {
   clientIds: string[];
   /** The session holding the `sid` given to list(). */
   current: boolean;
+  /** Browser and system of the login (from its User-Agent), when recorded. */
+  device: string | undefined;
 }
+
+/** The device each of an account's sessions was logged in from, by session uid. */
+export type SessionDevicesOf = (accountId: string) => Promise<Map<string, { device: string }>>;
 
 export interface GrantSummary {
   clientId: string;
@@ -70,17 +75,20 @@ export class SessionsService {
     private readonly provider: () => Provider,
     private readonly audit: Audit,
     logger: Logger,
+    private readonly devicesOf: SessionDevicesOf = async () => new Map(),
   ) {
     this.#notifier = new BackchannelNotifier(provider, audit, logger);
   }
 
   async list(accountId: string, currentSid?: string): Promise<SessionSummary[]> {
-    return (await this.store.sessionsOf(accountId)).filter((r) => typeof r.payload.uid === 'string').map(({ payload }) => ({
+    const [rows, devices] = await Promise.all([this.store.sessionsOf(accountId), this.devicesOf(accountId)]);
+    return rows.filter((r) => typeof r.payload.uid === 'string').map(({ payload }) => ({
       uid: payload.uid as string,
       loginAt: epoch(payload.loginTs),
       expiresAt: epoch(payload.exp),
       clientIds: Object.keys(authorizationsOf(payload)),
       current: holdsSid(payload, currentSid),
+      device: devices.get(payload.uid as string)?.device,
     }));
   }
 
@@ -106,7 +114,13 @@ export class SessionsService {
 
   /** True while the session the `sid` was issued in still exists. */
   async isLive(accountId: string, sid: string): Promise<boolean> {
-    return (await this.store.sessionsOf(accountId)).some((s) => holdsSid(s.payload, sid));
+    return (await this.liveUntil(accountId, sid)) !== undefined;
+  }
+
+  /** When the session the `sid` was issued in ends (idle or absolute), or undefined when it has. */
+  async liveUntil(accountId: string, sid: string): Promise<Date | undefined> {
+    const session = (await this.store.sessionsOf(accountId)).find((s) => holdsSid(s.payload, sid));
+    return session && (epoch(session.payload.exp) ?? new Date(8.64e15));
   }
 
   /** Ends the account's session named `uid` with the grants made in it (offline ones included). */

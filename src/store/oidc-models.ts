@@ -81,8 +81,10 @@ export class OidcModelStore {
     const cached = CACHED_MODELS.has(model);
     const json = JSON.stringify(payload);
     // Saving what this process last wrote changes nothing: the provider re-saves the SSO session
-    // on every authorization, and its expiry is absolute (provider.ts), so the row is unchanged.
-    // A change by another process would have dropped the entry (change notices).
+    // on every authorization, and its idle end moves only once a minute (oidc/session-ttl.ts), so
+    // the payload, `exp` included, and with it `expires_at` are as stored; when `exp` moves, the
+    // payload differs and the row is written. A change by another process would have dropped
+    // the entry (change notices).
     const held = cached ? this.#cache.get(`${model}:${id}`) : undefined;
     if (held && held.json === json && held.consumed === null) return;
     const ticket = cached ? this.#cache.begin() : undefined;

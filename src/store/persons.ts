@@ -14,6 +14,8 @@ export interface PersonRow {
   phone_enc: string;
   phone_bidx: string;
   status: string;
+  /** Last proof of holding the phone (an SMS code used); null while self-asserted. */
+  phone_verified_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -89,7 +91,7 @@ export class PersonStore {
     // A prepared statement per column: every login runs one (statements.ts). Columns are named,
     // as a prepared `*` would fail once a migration adds one.
     const { rows: [found] } = await this.#sql.run<PersonRow & { login_password_hash: string | null }>(`person_login_${column}`,
-      `SELECT p.id, p.name_enc, p.id_number_enc, p.id_number_bidx, p.phone_enc, p.phone_bidx, p.status, p.created_at, p.updated_at,
+      `SELECT p.id, p.name_enc, p.id_number_enc, p.id_number_bidx, p.phone_enc, p.phone_bidx, p.status, p.phone_verified_at, p.created_at, p.updated_at,
          c.secret AS login_password_hash FROM persons p
        LEFT JOIN credentials c ON c.person_id = p.id AND c.kind = 'password'
        WHERE p.${column} = ANY($1) LIMIT 1`, [bidx]);
@@ -103,6 +105,12 @@ export class PersonStore {
     const n = await this.knex('persons').where({ id }).update({ status, updated_at: this.knex.fn.now() });
     this.#byId.invalidate(id);
     return n > 0;
+  }
+
+  /** Records a proof of holding the phone now. */
+  async markPhoneVerified(id: string): Promise<void> {
+    await this.knex('persons').where({ id }).update({ phone_verified_at: this.knex.fn.now(), updated_at: this.knex.fn.now() });
+    this.#byId.invalidate(id);
   }
 
   async setPasswordHash(personId: string, hash: string): Promise<void> {

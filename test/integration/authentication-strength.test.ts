@@ -1,7 +1,8 @@
 /**
  * A platform can require a stronger authentication than a password, by its registration
  * (`minimum_aal`, or an acr value naming a strength) or per request (`acr_values`); with no
- * factor to offer, the platform gets unmet_authentication_requirements, never a weaker token.
+ * factor to offer (strength 3 without a passkey), the platform gets unmet_authentication_requirements,
+ * never a weaker token.
  * The token's acr names what is held, in the form asked for; amr says how.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,17 +48,25 @@ describe('authentication strength', () => {
     ['acr_values asking for strength 2', () => plain, { acr_values: 'urn:yihao:aal:2' }],
     ['acr_values asking for level and strength', () => plain, { acr_values: 'urn:yihao:loa:1:aal:2' }],
     ['a registered floor that the request tries to lower', () => strict, { acr_values: 'urn:yihao:aal:1 urn:yihao:loa:1' }],
-  ])('with %s, a password alone leads to the second-factor page and, with none set up, to unmet_authentication_requirements', async (_label, platform, params) => {
+  ])('with %s, a password alone leads to the second-factor page, which offers a code to the bound mobile', async (_label, platform, params) => {
     const ua = new UserAgent(server.issuer);
     const start = await platform().authorize(params as Record<string, string>);
     const page = await passwordLogin(ua, start.url);
     expect(page.url).toMatch(/\/interaction\/[^/]+\/mfa$/);
-    expect(page.html).toContain('/mfa/unmet');
+    expect(page.html).toContain('/mfa/sms');
+    expect(page.html).not.toContain('/mfa/unmet');
+  });
+
+  it('with strength 3 asked for and no passkey, leads to unmet_authentication_requirements (an SMS code is not enough)', async () => {
+    const ua = new UserAgent(server.issuer);
+    const start = await plain.authorize({ acr_values: 'urn:yihao:aal:3' });
+    const page = await passwordLogin(ua, start.url);
+    if ('redirect' in page) throw new Error(`expected the second-factor page, got ${page.redirect}`);
+    expect(page.html).not.toContain('/mfa/sms');
     const back = await ua.submit(page, '/mfa/unmet');
     if (!('redirect' in back)) throw new Error('expected a redirect to the platform');
-    const error = new URL(back.redirect).searchParams;
-    expect(error.get('error')).toBe('unmet_authentication_requirements');
-    await expect(platform().finish(back.redirect, start)).rejects.toMatchObject({ error: 'unmet_authentication_requirements' });
+    expect(new URL(back.redirect).searchParams.get('error')).toBe('unmet_authentication_requirements');
+    await expect(plain.finish(back.redirect, start)).rejects.toMatchObject({ error: 'unmet_authentication_requirements' });
   });
 
   it('lets the person decline: access_denied', async () => {

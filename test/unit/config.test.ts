@@ -36,6 +36,16 @@ describe('config', () => {
     expect(loadConfig({ DATA_DIR: tmpDir() }).allowLoopbackFetch).toBe(true);
   });
 
+  it('sets the SSO session idle and absolute lifetimes, and the new-device notice on in production only', () => {
+    const dev = loadConfig({ DATA_DIR: tmpDir() });
+    expect(dev.ttl).toMatchObject({ sessionIdle: 1800, session: 8 * 3600 });
+    expect(dev.newDeviceSms).toBe(false);
+    expect(loadConfig({ DATA_DIR: tmpDir(), SESSION_IDLE_SECONDS: '600', SESSION_ABSOLUTE_SECONDS: '300', NEW_DEVICE_SMS: 'true' }))
+      .toMatchObject({ ttl: { sessionIdle: 300, session: 300 }, newDeviceSms: true });
+    expect(loadConfig({ NODE_ENV: 'production', ISSUER: 'https://id.example.gov.cn', ...secrets() }).newDeviceSms).toBe(true);
+    expect(() => loadConfig({ ...secrets(), SESSION_IDLE_SECONDS: '0' })).toThrow(/SESSION_IDLE_SECONDS/);
+  });
+
   it('rejects malformed settings with the setting name', () => {
     expect(() => loadConfig({ PORT: 'eighty', ...secrets() })).toThrow(/PORT/);
     expect(() => loadConfig({ ...secrets(), FIELD_ENCRYPTION_KEY: 'c2hvcnQ=' })).toThrow(/FIELD_ENCRYPTION_KEY must be 32 bytes/);

@@ -19,7 +19,7 @@ describe('the decrypted view of a person', () => {
   const crypto = new CountingCrypto([randomBytes(32)]);
   const service = new PersonService(undefined as unknown as PersonStore, crypto, new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }));
   const row: PersonRow = {
-    id: 'p1', status: 'active', created_at: new Date(0), updated_at: new Date(0),
+    id: 'p1', status: 'active', phone_verified_at: null, created_at: new Date(0), updated_at: new Date(0),
     name_enc: crypto.encrypt('张三', 'person.name'), id_number_enc: crypto.encrypt('11010519491231002X', 'person.id_number'),
     phone_enc: crypto.encrypt('13900001234', 'person.phone'), id_number_bidx: 'x', phone_bidx: 'y',
   };
@@ -44,7 +44,7 @@ describe('the decrypted view of a person', () => {
 describe('the person behind an id', () => {
   const crypto = new CountingCrypto([randomBytes(32)]);
   const sealed = (name: string): PersonRow => Object.freeze({
-    id: 'p1', status: 'active', created_at: new Date(0), updated_at: new Date(0),
+    id: 'p1', status: 'active', phone_verified_at: null, created_at: new Date(0), updated_at: new Date(0),
     name_enc: crypto.encrypt(name, 'person.name'), id_number_enc: crypto.encrypt('11010519491231002X', 'person.id_number'),
     phone_enc: crypto.encrypt('13900001234', 'person.phone'), id_number_bidx: 'x', phone_bidx: 'y',
   });
