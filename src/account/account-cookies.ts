@@ -20,6 +20,7 @@ const accountSchema = z.object({
   sub: z.string().min(1),
   sid: z.string().min(1),
   authTime: z.number(),
+  amr: z.array(z.string()).default([]),
   /** Kept for RP-initiated logout (id_token_hint); it names no one beyond `sub`. */
   idToken: z.string().min(1),
   /** Last request, ms since the epoch. */

@@ -5,6 +5,7 @@ import { clientNames } from './client-names.ts';
 import { enterpriseSection } from './enterprise-console.ts';
 import { Consents } from './consents.ts';
 import { PasswordChange } from './password-change.ts';
+import { reauth } from './reauth.ts';
 import { SsoSessions } from './sso-sessions.ts';
 
 /** Also registers the console's built-in client: buildApp runs once the schema is current. */
@@ -16,8 +17,11 @@ export function accountDeps(c: Container): AccountDeps {
     registryCheck: (ip: string) => (claim: Parameters<typeof c.verification.enterprises.verifyEnterprise>[0]) =>
       c.verification.enterprises.verifyEnterprise(claim, { ip }),
   };
+  // A re-authentication must use the account's authenticator app or passkey when it has one.
+  const strongReauth = reauth(async (personId) => (await c.factors.totp.status(personId)).enrolled || (await c.passkeys.list(personId)).length > 0);
   return {
     issuer: c.config.issuer,
+    reauth: strongReauth,
     listenHost: c.config.host,
     accountClient: c.accountClient,
     sessions: new SsoSessions(c.sessions, names),
@@ -29,7 +33,7 @@ export function accountDeps(c: Container): AccountDeps {
     passkeys: c.passkeys,
     smsCodes: c.smsCodes,
     enterpriseConsole,
-    security: { totp: c.factors.totp, recoveryCodes: c.factors.recoveryCodes, persons: c.persons, issuerName: '一号' },
+    security: { totp: c.factors.totp, recoveryCodes: c.factors.recoveryCodes, persons: c.persons, issuerName: '一号', reauth: strongReauth },
     enterprises: (personId) => enterpriseSection(enterpriseConsole, personId),
     levelOf: async (personId, locale) => (await c.verification.assurance.levelOf(personId)).level.name[locale],
   };

@@ -24,6 +24,6 @@ export function accountRouter(deps: ConsoleDeps): Router {
   loginRoutes(router, deps);
   consoleRoutes(router, deps);
   if (deps.security) securityRoutes(router, deps.security, requireAccount(deps));
-  if (deps.passkeys) passkeyRoutes(router, { passkeys: deps.passkeys, throttle: deps.throttle }, requireAccount(deps));
+  if (deps.passkeys) passkeyRoutes(router, { passkeys: deps.passkeys, throttle: deps.throttle, reauth: deps.reauth }, requireAccount(deps));
   return router;
 }

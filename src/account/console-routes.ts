@@ -16,7 +16,7 @@ import { maskPhone } from '../identity/phone.ts';
 import type { Throttle } from '../authn/throttle.ts';
 import type { Consents } from './consents.ts';
 import { accountOf, endSessionRedirect, requireAccount, signedOut, LOGGED_OUT_STATE, type LoginDeps } from './login-routes.ts';
-import { isRecentLogin, type PasswordChange } from './password-change.ts';
+import type { PasswordChange } from './password-change.ts';
 import { readAccountSession } from './account-cookies.ts';
 import { enterpriseRoutes, type EnterpriseConsoleDeps } from './enterprise-console.ts';
 import { hasMessage } from '../i18n/messages.ts';
@@ -101,7 +101,7 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
       sessions,
       enterprises,
       passkeyCount: passkeys?.length,
-      recentLogin: isRecentLogin(authTime),
+      recentLogin: await deps.reauth.satisfied(accountOf(ctx)),
       fmt: formatter(locale),
     });
   });
@@ -126,9 +126,8 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
     endSessionRedirect(ctx, deps, undefined);
   });
 
-  const passwordPage = (ctx: Context, data: Record<string, unknown> = {}, status = 200) => {
-    const { authTime } = accountOf(ctx);
-    sendPage(ctx, 'account/password', { csrf: csrfToken(ctx), recentLogin: isRecentLogin(authTime), errors: {}, ...data }, status);
+  const passwordPage = async (ctx: Context, data: Record<string, unknown> = {}, status = 200) => {
+    sendPage(ctx, 'account/password', { csrf: csrfToken(ctx), recentLogin: await deps.reauth.satisfied(accountOf(ctx)), errors: {}, ...data }, status);
   };
 
   router.get('/account/password', admitted, (ctx) => passwordPage(ctx));
@@ -136,7 +135,7 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
   // argon2 costs ~30 ms a hash: bounded per address like every other credential operation.
   router.post('/account/password', rateLimit(deps.throttle, 'account-password', { max: 10, windowSeconds: 900 }), admitted, async (ctx) => {
     const { sub, sid, authTime } = accountOf(ctx);
-    if (!isRecentLogin(authTime)) return passwordPage(ctx, {}, 403);
+    if (!(await deps.reauth.satisfied(accountOf(ctx)))) return passwordPage(ctx, {}, 403);
     const result = await deps.passwords.change({ accountId: sub, sid, authTime }, { password: field(ctx, 'password'), confirm: field(ctx, 'passwordConfirm') }, clientIp(ctx));
     if (!result.ok) return passwordPage(ctx, { errors: { [result.field]: result.problem } }, 400);
     redirectHome(ctx, 'account.password_changed', 'password');

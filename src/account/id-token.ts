@@ -11,6 +11,8 @@ export interface ConsoleIdentity {
   sid: string;
   /** Seconds since the epoch. */
   authTime: number;
+  /** How the person authenticated (RFC 8176), for re-authentication rules (reauth.ts). */
+  amr: string[];
 }
 
 export async function verifyIdToken(
@@ -30,7 +32,8 @@ export async function verifyIdToken(
     if (typeof payload.sid !== 'string' || typeof payload.auth_time !== 'number' || !payload.sub) {
       throw new AppError('account.id_token_invalid', 'malformed claims');
     }
-    return { sub: payload.sub, sid: payload.sid, authTime: payload.auth_time };
+    const amr = Array.isArray(payload.amr) ? payload.amr.filter((m): m is string => typeof m === 'string') : [];
+    return { sub: payload.sub, sid: payload.sid, authTime: payload.auth_time, amr };
   } catch (e) {
     if (e instanceof AppError) throw e;
     if (e instanceof joseErrors.JOSEError) throw new AppError('account.id_token_invalid', e.code);

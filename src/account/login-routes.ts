@@ -12,6 +12,8 @@ import {
 } from './account-cookies.ts';
 import { ACCOUNT_CLIENT_ID, accountUrls, ENDPOINTS, type AccountClient } from './account-client.ts';
 import { verifyIdToken } from './id-token.ts';
+import type { Reauth } from './reauth.ts';
+import { AAL_PREFIX } from '../authn/strength.ts';
 import { exchangeCode, loopbackOrigin, publishedKeys } from './loopback.ts';
 import type { SsoSessions } from './sso-sessions.ts';
 
@@ -21,6 +23,8 @@ export interface LoginDeps {
   listenHost: string;
   accountClient: AccountClient;
   sessions: SsoSessions;
+  /** Re-authentication rules for sensitive actions (reauth.ts). */
+  reauth: Reauth;
 }
 
 /** The `state` our logout asks end_session to send back, so /account can say "logged out". */
@@ -41,8 +45,11 @@ export function accountOf(ctx: Context): AccountSession {
   return session;
 }
 
-/** Sends the browser to the authorization endpoint. `fresh` forces a new login (re-authentication). */
-export async function startLogin(ctx: Context, deps: LoginDeps, opts: { to: string; fresh?: boolean }): Promise<void> {
+/**
+ * Sends the browser to the authorization endpoint. `fresh` forces a new login (re-authentication),
+ * `strong` one with a second factor as well (the account has one: reauth.ts).
+ */
+export async function startLogin(ctx: Context, deps: LoginDeps, opts: { to: string; fresh?: boolean; strong?: boolean }): Promise<void> {
   await deps.accountClient.ensure();
   const login = { state: random(24), nonce: random(24), verifier: random(48), to: RETURNABLE.test(opts.to) ? opts.to : '/account' };
   writeLoginState(ctx, login);
@@ -59,6 +66,7 @@ export async function startLogin(ctx: Context, deps: LoginDeps, opts: { to: stri
     // sid names the SSO session (to mark "this session" and notice when it ends elsewhere).
     claims: JSON.stringify({ id_token: { sid: null, auth_time: { essential: true } } }),
     ...(opts.fresh ? { prompt: 'login', max_age: '0' } : {}),
+    ...(opts.strong ? { acr_values: `${AAL_PREFIX}2` } : {}),
   }).toString();
   ctx.redirect(url.toString());
 }
@@ -106,10 +114,14 @@ export function requireAccount(deps: LoginDeps): Middleware {
 const signedOut = (ctx: Context, message: string, status = 200) => sendPage(ctx, 'account/signed-out', { message }, status);
 
 export function loginRoutes(router: Router, deps: LoginDeps): void {
-  // "Log in again" links: ?fresh=1 asks for the password even inside a live SSO session.
+  // "Log in again" links: ?fresh=1 asks for the password even inside a live SSO session, and for
+  // the second factor too when the account has one.
   router.get('/account/login', async (ctx) => {
     const to = typeof ctx.query.to === 'string' ? ctx.query.to : '/account';
-    await startLogin(ctx, deps, { to, fresh: ctx.query.fresh === '1' });
+    const fresh = ctx.query.fresh === '1';
+    const session = fresh ? readAccountSession(ctx) : undefined;
+    const strong = session ? await deps.reauth.needsSecondFactor(session.sub) : false;
+    await startLogin(ctx, deps, { to, fresh, strong });
   });
 
   router.get('/account/callback', async (ctx) => {

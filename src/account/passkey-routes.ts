@@ -9,15 +9,15 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { Passkeys } from '../authn/passkeys.ts';
 import { MAX_PASSKEYS } from '../authn/passkeys.ts';
-import { isAppError } from '../errors.ts';
+import { AppError, isAppError } from '../errors.ts';
 import { csrfToken } from '../http/csrf.ts';
 import { localeOf, sendPage } from '../http/pages.ts';
 import { clientIp, rateLimit } from '../http/rate-limit.ts';
 import type { Throttle } from '../authn/throttle.ts';
 import { accountOf } from './login-routes.ts';
-import { isRecentLogin } from './password-change.ts';
+import type { Reauth } from './reauth.ts';
 
-export interface PasskeyRouteDeps { passkeys: Passkeys; throttle: Throttle }
+export interface PasskeyRouteDeps { passkeys: Passkeys; throttle: Throttle; reauth: Reauth }
 
 const NOTICES = new Set(['passkeys.added', 'passkeys.renamed', 'passkeys.removed']);
 const PAGE = '/account/passkeys';
@@ -37,11 +37,11 @@ function dates(ctx: Context) {
 
 export function passkeyRoutes(router: Router, deps: PasskeyRouteDeps, admitted: Middleware): void {
   const page = async (ctx: Context, data: Record<string, unknown> = {}, status = 200) => {
-    const { sub, authTime } = accountOf(ctx);
+    const { sub } = accountOf(ctx);
     const passkeys = await deps.passkeys.list(sub);
     const q = typeof ctx.query.notice === 'string' ? ctx.query.notice : '';
     sendPage(ctx, 'account/passkeys', {
-      csrf: csrfToken(ctx), passkeys, full: passkeys.length >= MAX_PASSKEYS, recentLogin: isRecentLogin(authTime),
+      csrf: csrfToken(ctx), passkeys, full: passkeys.length >= MAX_PASSKEYS, recentLogin: await deps.reauth.satisfied(accountOf(ctx)),
       notice: NOTICES.has(q) ? q : undefined, date: dates(ctx), ...data,
     }, status, { script: true });
   };
@@ -64,10 +64,12 @@ export function passkeyRoutes(router: Router, deps: PasskeyRouteDeps, admitted: 
   router.get(PAGE, admitted, (ctx) => page(ctx));
 
   router.post(`${PAGE}/options`, limited, admitted, async (ctx) => {
+    if (!(await deps.reauth.mayAddFactor(accountOf(ctx)))) throw new AppError('account.reauth_required');
     ctx.body = await deps.passkeys.registrationOptions(accountOf(ctx).sub, bindingOf(ctx));
   });
 
   router.post(PAGE, limited, admitted, orPage(async (ctx) => {
+    if (!(await deps.reauth.mayAddFactor(accountOf(ctx)))) return page(ctx, { error: 'account.reauth_required' }, 403);
     await deps.passkeys.register(accountOf(ctx).sub, bindingOf(ctx), field(ctx, 'credential', 12_000), field(ctx, 'name'), clientIp(ctx));
     done(ctx, 'passkeys.added');
   }));
@@ -78,8 +80,8 @@ export function passkeyRoutes(router: Router, deps: PasskeyRouteDeps, admitted: 
   }));
 
   router.post(`${PAGE}/remove`, admitted, orPage(async (ctx) => {
-    const { sub, authTime } = accountOf(ctx);
-    if (!isRecentLogin(authTime)) return page(ctx, { error: 'account.reauth_required' }, 403);
+    const { sub } = accountOf(ctx);
+    if (!(await deps.reauth.satisfied(accountOf(ctx)))) return page(ctx, { error: 'account.reauth_required' }, 403);
     await deps.passkeys.remove(sub, field(ctx, 'id'), clientIp(ctx));
     done(ctx, 'passkeys.removed');
   }));

@@ -18,7 +18,7 @@ import { clientIp } from '../http/rate-limit.ts';
 import type { PersonService } from '../identity/persons.ts';
 import { maskPhone } from '../identity/phone.ts';
 import { accountOf } from './login-routes.ts';
-import { isRecentLogin } from './password-change.ts';
+import type { Reauth } from './reauth.ts';
 
 export interface SecurityDeps {
   totp: AuthenticatorApp;
@@ -26,6 +26,7 @@ export interface SecurityDeps {
   persons: PersonService;
   /** The name authenticator apps show for the account (the service's name). */
   issuerName: string;
+  reauth: Reauth;
 }
 
 const NOTICES = new Set(['factors.totp_enabled', 'factors.totp_removed']);
@@ -43,16 +44,16 @@ async function qrSvg(text: string): Promise<string> {
 
 export function securityRoutes(router: Router, deps: SecurityDeps, admitted: Middleware): void {
   const home = async (ctx: Context, extra: Record<string, unknown> = {}, status = 200) => {
-    const { sub, authTime } = accountOf(ctx);
+    const { sub } = accountOf(ctx);
     const [totp, codes] = await Promise.all([deps.totp.status(sub), deps.recoveryCodes.remaining(sub)]);
     const q = typeof ctx.query.notice === 'string' ? ctx.query.notice : '';
     sendPage(ctx, 'account/security', {
-      csrf: csrfToken(ctx), notice: NOTICES.has(q) ? q : undefined, recentLogin: isRecentLogin(authTime), totp, codes, ...extra,
+      csrf: csrfToken(ctx), notice: NOTICES.has(q) ? q : undefined, recentLogin: await deps.reauth.satisfied(accountOf(ctx)), totp, codes, ...extra,
     }, status);
   };
   /** Refuses (403, with the "log in again" link) unless the console login is recent. */
   const recent = async (ctx: Context) => {
-    if (isRecentLogin(accountOf(ctx).authTime)) return true;
+    if (await deps.reauth.satisfied(accountOf(ctx))) return true;
     await home(ctx, { reauthNeeded: true }, 403);
     return false;
   };
@@ -68,8 +69,12 @@ export function securityRoutes(router: Router, deps: SecurityDeps, admitted: Mid
 
   router.post(`${HOME}/totp/start`, admitted, async (ctx) => {
     const { sub } = accountOf(ctx);
-    // Replacing a working authenticator is as sensitive as removing it.
-    if ((await deps.totp.status(sub)).enrolled && !(await recent(ctx))) return;
+    // Replacing a working authenticator is as sensitive as removing it, and adding one to an
+    // account that has a passkey as sensitive as removing that.
+    if (!(await deps.reauth.mayAddFactor(accountOf(ctx)))) {
+      await home(ctx, { reauthNeeded: true }, 403);
+      return;
+    }
     await deps.totp.start(sub);
     ctx.status = 303;
     ctx.redirect(`${HOME}/totp`);

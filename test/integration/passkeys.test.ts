@@ -36,10 +36,14 @@ async function postOptions(ua: UserAgent, path: string, page: Page) {
   return res.json() as Promise<any>;
 }
 
-/** Logs in to the console with the password and adds a passkey of `auth` named `name`. */
-async function addPasskey(who: typeof alice, auth: SoftAuthenticator, name: string) {
+/**
+ * Logs in to the console and adds a passkey of `auth` named `name`. An account that has a passkey
+ * already must log in again with it first (`existing`): a password alone adds no factor.
+ */
+async function addPasskey(who: typeof alice, auth: SoftAuthenticator, name: string, existing?: SoftAuthenticator) {
   const ua = new UserAgent(server.issuer);
   await consoleLogin(ua, who.idNumber, who.password);
+  if (existing) await reauthenticateWithPasskey(ua, who, existing);
   const page = await ua.page('/account/passkeys');
   const options = await postOptions(ua, '/account/passkeys/options', page);
   expect(options.authenticatorSelection).toMatchObject({ residentKey: 'required', userVerification: 'required' });
@@ -47,6 +51,18 @@ async function addPasskey(who: typeof alice, auth: SoftAuthenticator, name: stri
   const done = await ua.page('/account/passkeys', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   expect(done.html).toContain(name);
   return { ua, page: done };
+}
+
+/** "Log in again" from the console: the password, then (the account has one) the passkey. */
+async function reauthenticateWithPasskey(ua: UserAgent, who: typeof alice, auth: SoftAuthenticator): Promise<Page> {
+  const login = await ua.page('/account/login?to=/account/passkeys&fresh=1');
+  const chooser = await ua.submit(login, '/login', { identifier: who.idNumber, password: who.password });
+  if ('redirect' in chooser || !/\/mfa$/.test(chooser.url)) throw new Error('expected the second-factor page after the password');
+  const factorPage = await ua.page(/href="([^"]*\/mfa\/passkey)"/.exec(chooser.html)![1]!);
+  const options = await postOptions(ua, new URL(factorPage.url).pathname + '/options', factorPage);
+  const done = await submitPasskey(ua, factorPage, '/mfa/passkey/verify', auth.get(options));
+  if ('redirect' in done || !done.url.endsWith('/account/passkeys')) throw new Error('the re-authentication did not return to the console');
+  return done;
 }
 
 /** Starts a login at `platform`, asks for passkey options; returns the page and the options. */
@@ -158,9 +174,22 @@ describe('passkeys', () => {
     expect(statuses).toEqual([...Array(10).fill(401), 429]);
   });
 
-  it('renames a passkey, and removes it only after a recent login', async () => {
+  it('adds no passkey to an account that has one on a password login alone', async () => {
+    const ua = new UserAgent(server.issuer);
+    await consoleLogin(ua, alice.idNumber, alice.password);
+    const page = await ua.page('/account/passkeys');
+    const res = await ua.request('/account/passkeys/options', { method: 'POST', headers: { 'x-csrf-token': csrfOf(page) } });
+    expect(res.status).toBe(403);
+    const thief = new SoftAuthenticator(server.issuer);
+    const body = new URLSearchParams({ _csrf: csrfOf(page), credential: JSON.stringify(thief.create({ challenge: 'eA', rp: {}, user: { id: 'eA' } })), name: '小偷' });
+    const refused = await ua.page('/account/passkeys', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(refused.status).toBe(403);
+    expect((await server.container.passkeys.list(aliceId)).map((p) => p.name)).not.toContain('小偷');
+  });
+
+  it('renames a passkey, and removes it only after a recent login with a passkey', async () => {
     const extra = new SoftAuthenticator(server.issuer);
-    const { ua, page } = await addPasskey(alice, extra, '旧电脑');
+    const { ua, page } = await addPasskey(alice, extra, '旧电脑', aliceKey);
     // Listed oldest first: the one just added is the last.
     const id = [...page.html.matchAll(/data-passkey-id="([^"]+)"/g)].at(-1)![1]!;
     const post = (path: string, fields: Record<string, string>) => ua.follow(path, {
@@ -187,13 +216,15 @@ describe('passkeys', () => {
   });
 
   it('keeps a challenge to the console session that asked for it', async () => {
+    const carol = person(); // no passkey yet: a password login may add the first
+    await server.container.persons.register(carol);
     const other = new SoftAuthenticator(server.issuer);
     const ua1 = new UserAgent(server.issuer);
-    await consoleLogin(ua1, bob.idNumber, bob.password);
+    await consoleLogin(ua1, carol.idNumber, carol.password);
     const page1 = await ua1.page('/account/passkeys');
     const options = await postOptions(ua1, '/account/passkeys/options', page1);
     const ua2 = new UserAgent(server.issuer);
-    await consoleLogin(ua2, bob.idNumber, bob.password);
+    await consoleLogin(ua2, carol.idNumber, carol.password);
     const page2 = await ua2.page('/account/passkeys');
     const body = new URLSearchParams({ _csrf: csrfOf(page2), credential: JSON.stringify(other.create(options)), name: 'x' });
     const res = await ua2.follow('/account/passkeys', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }) as Page;
