@@ -62,11 +62,10 @@ export class Metrics {
     });
   }
 
-  /** Audit observer: `login.<result>` events count as logins (method from the event's detail). */
+  /** Audit observer: `login.success` / `login.failure` events count as logins (password, sms, passkey). */
   countLogin(event: AuditEvent): void {
-    if (!event.action.startsWith('login.')) return;
-    const d = event.detail ?? {};
-    const method = typeof d.method === 'string' ? d.method : typeof d.amr === 'string' ? d.amr : 'password';
+    if (event.action !== 'login.success' && event.action !== 'login.failure') return;
+    const method = typeof event.detail?.method === 'string' ? event.detail.method : 'unknown';
     this.logins.inc({ method, result: event.action.slice('login.'.length) });
   }
 }

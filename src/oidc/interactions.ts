@@ -112,11 +112,11 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const identifier = str(body.identifier).slice(0, 64);
     try {
       const accountId = await deps.login.authenticate(identifier, str(body.password).slice(0, 256), clientIp(ctx));
-      await deps.audit.record({ actor: accountId, action: 'login.success', target: String(d.params.client_id), detail: { method: 'pwd', ip: clientIp(ctx) } });
+      await deps.audit.record({ actor: accountId, action: 'login.success', target: String(d.params.client_id), detail: { method: 'password', ip: clientIp(ctx) } });
       await finish(ctx, { login: { accountId, amr: ['pwd'], remember: false } });
     } catch (e) {
       if (!isAppError(e) || (e.code !== 'login.invalid_credentials' && e.code !== 'login.rate_limited')) throw e;
-      await deps.audit.record({ actor: 'anonymous', action: 'login.failure', detail: { method: 'pwd', reason: e.code, ip: clientIp(ctx) } });
+      await deps.audit.record({ actor: 'anonymous', action: 'login.failure', detail: { method: 'password', reason: e.code, ip: clientIp(ctx) } });
       // The identifier is echoed back only when it is not an ID number (never render one we did not need to).
       const echo = /^\+?\d{11,13}$/.test(identifier) ? identifier : '';
       if (e.code === 'login.rate_limited') ctx.set('Retry-After', String(e.details?.retryAfterSeconds ?? 60));

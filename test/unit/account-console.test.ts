@@ -22,7 +22,7 @@ describe('the console session cookie', () => {
   const fakeCtx = (value: unknown) => ({
     cookies: { get: () => (value === undefined ? undefined : Buffer.from(JSON.stringify(value)).toString('base64url')) },
   }) as unknown as Context;
-  const session = { sub: 'a', sid: 's', authTime: 1, idToken: 'x.y.z', seen: 1_000_000 };
+  const session = { sub: 'a', sid: 's', authTime: 1, amr: ['pwd'], idToken: 'x.y.z', seen: 1_000_000 };
 
   it('expires after 15 idle minutes', () => {
     expect(readAccountSession(fakeCtx(session), session.seen + IDLE_TIMEOUT_SECONDS * 1000)).toEqual(session);
@@ -58,7 +58,8 @@ describe('verifyIdToken', async () => {
   };
 
   it('accepts a token from our issuer for the console with the nonce of this login', async () => {
-    await expect(verifyIdToken(await token(), keys, expected)).resolves.toEqual({ sub: 'person-1', sid: 'sid-1', authTime: 1_700_000_000 });
+    await expect(verifyIdToken(await token(), keys, expected)).resolves.toEqual({ sub: 'person-1', sid: 'sid-1', authTime: 1_700_000_000, amr: [] });
+    await expect(verifyIdToken(await token({ amr: ['pwd', 'otp', 'mfa'] }), keys, expected)).resolves.toMatchObject({ amr: ['pwd', 'otp', 'mfa'] });
   });
 
   it.each([
