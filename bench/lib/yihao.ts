@@ -25,7 +25,7 @@ export function yihaoEnv(dir: string, port: number, databaseUrl: string, extra: 
     ...base,
     NODE_ENV: 'production',
     ALLOW_HTTP_LOOPBACK_ISSUER: 'true',
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     // One load generator logs in from one address; every other throttle stays as configured.
     LOGIN_RATE_LIMIT_PER_IP: '1000000000',
     ...extra,

@@ -24,6 +24,7 @@ const OPTIONS = {
   'application-type': { type: 'string' },
   scope: { type: 'string' },
   'minimum-acr': { type: 'string' },
+  'minimum-aal': { type: 'string' },
   metadata: { type: 'string' },
   'rotate-secret': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -57,6 +58,10 @@ export function metadataFromOptions(v: Values): ClientMetadata {
   set('application_type', v['application-type']);
   set('scope', v.scope);
   set('minimum_acr', v['minimum-acr']);
+  if (v['minimum-aal'] !== undefined) {
+    if (!/^[1-3]$/.test(v['minimum-aal'])) throw new UsageError('--minimum-aal must be 1, 2 or 3');
+    m.minimum_aal = Number(v['minimum-aal']);
+  }
   return m;
 }
 

@@ -37,6 +37,7 @@ client options: --client-id --client-secret --client-name --redirect-uri (repeat
   --post-logout-redirect-uri (repeatable) --grant-type (repeatable) --response-type
   --token-endpoint-auth-method --backchannel-logout-uri --first-party --id-token-alg
   --jwks-uri --jwks-file --subject-type --application-type --scope --minimum-acr <acr>
+  --minimum-aal 1|2|3 (2: a second factor, 3: a passkey)
   --metadata '<json>' (any other client metadata) --rotate-secret (update) --json
 
 channel options: --priority N (lower is preferred) --enabled | --disabled --timeout-ms

@@ -84,14 +84,20 @@ describe('request ids', () => {
 
   it('replaces an X-Request-Id that does not come from a trusted proxy, and logs the request with its id', async () => {
     const lines: Array<Record<string, unknown>> = [];
-    const logger = pino({ level: 'info' }, { write: (l: string) => { lines.push(JSON.parse(l)); } });
+    const logger = pino({ level: 'debug' }, { write: (l: string) => { lines.push(JSON.parse(l)); } });
     const app = new Koa();
     app.use(requestLog(logger, { hops: 0 }));
-    app.use((ctx) => { ctx.body = 'ok'; });
+    app.use((ctx) => { if (ctx.path === '/x') ctx.body = 'ok'; });
     const res = await request(app.callback()).get('/x?code=secret').set('X-Request-Id', 'planted');
     expect(res.headers['x-request-id']).not.toBe('planted');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ msg: 'request', reqId: res.headers['x-request-id'], method: 'GET', route: 'unmatched', status: 200 });
+    expect(lines[0]).toMatchObject({ msg: 'request', level: 20, reqId: res.headers['x-request-id'], method: 'GET', route: 'unmatched', status: 200 });
     expect(JSON.stringify(lines[0])).not.toContain('secret');
+    // At info, only failures (and slow requests) are logged.
+    logger.level = 'info';
+    await request(app.callback()).get('/x');
+    const missing = await request(app.callback()).get('/nothing-here');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatchObject({ level: 30, status: 404, reqId: missing.headers['x-request-id'] });
   });
 });
