@@ -35,6 +35,8 @@ describe('the default ladder', () => {
     expect(level([fact('population', 10), fact('face', 10)])).toBe('L3');
     expect(level([fact('population', 10), fact('bank_card', 1)])).toBe('L3');
     expect(level([fact('population', 10), fact('carrier', 1)])).toBe('L2'); // carrier is not an L3 check
+    expect(level([fact('carrier', 1)])).toBe('L2'); // name + ID number + phone in one call: as good as the population match
+    expect(level([fact('carrier', 1), fact('face', 1)])).toBe('L3');
     expect(level([fact('counter', 100)])).toBe('L4');
   });
 
@@ -49,8 +51,8 @@ describe('the default ladder', () => {
   });
 
   it('plans the checks a person can run online, and refuses counter-only levels', () => {
-    expect(planTo(ladder, [], 1, now)).toEqual({ target: 1, missing: [['population']] });
-    expect(planTo(ladder, [], 2, now)).toEqual({ target: 2, missing: [['population'], ['face', 'bank_card']] });
+    expect(planTo(ladder, [], 1, now)).toEqual({ target: 1, missing: [['population', 'carrier']] });
+    expect(planTo(ladder, [], 2, now)).toEqual({ target: 2, missing: [['population', 'carrier'], ['face', 'bank_card']] });
     expect(planTo(ladder, [fact('population', 3)], 2, now)).toEqual({ target: 2, missing: [['face', 'bank_card']] });
     expect(planTo(ladder, [fact('population', 3), fact('face', 3)], 2, now)).toEqual({ target: 2, missing: [] });
     expect(planTo(ladder, [], 3, now)).toBeUndefined();
