@@ -137,15 +137,18 @@ export class Registration {
     }
   }
 
-  /** True (and the registration over) when the ID number has an account and this may be told. */
+  /**
+   * True (and the registration over) when the ID number has an account and this may be told.
+   * Only disclosures are counted: a refusal here tells nothing the visitor may not know already.
+   */
   async #disclose(row: PendingRegistrationRow, values: { idNumber: string; phone: string }, ip: string): Promise<boolean> {
+    if (!(await this.deps.persons.idNumberRegistered(values.idNumber))) return false;
     const t = this.deps.throttle;
     const r = await t.reserve([t.key(DISCLOSURE_LIMITS.perPhone, values.phone), t.key(DISCLOSURE_LIMITS.perIp, ip), t.key(DISCLOSURE_LIMITS.perIdNumber, values.idNumber)]);
     if (!r.ok) throw throttled('register.rate_limited', r);
-    const registered = await this.deps.persons.idNumberRegistered(values.idNumber);
-    if (registered) await this.deps.store.discard(row.id);
     await r.release();
-    return registered;
+    await this.deps.store.discard(row.id);
+    return true;
   }
 
   async #live(pendingId: string, interactionUid: string): Promise<PendingRegistrationRow> {
