@@ -10,6 +10,8 @@ import {
   loadLadder,
   parseLadder,
   planTo,
+  registrationChecks,
+  representationMinimums,
   type EvidenceFact,
 } from '../../src/verification/assurance-ladder.ts';
 
@@ -93,5 +95,28 @@ describe('ladder configuration', () => {
       { id: 'L1', acr: 'a', name: { 'zh-CN': 'x', en: 'x' }, requires: [] },
       { id: 'L2', acr: 'a', name: { 'zh-CN': 'x', en: 'x' }, requires: [] },
     ] })).toThrow(/acr values must be unique/);
+  });
+});
+
+describe('registration and representation settings of the ladder', () => {
+  const base = [
+    { id: 'A', acr: 'a', name: { 'zh-CN': 'x', en: 'x' }, requires: [] },
+    { id: 'B', acr: 'b', name: { 'zh-CN': 'x', en: 'x' }, requires: [{ anyOf: [{ kind: 'population', validDays: 1 }] }] },
+  ];
+
+  it('the default ladder: carrier then population at registration; L3 to claim, L2 to accept', () => {
+    expect(registrationChecks(ladder)).toEqual(['carrier', 'population']);
+    expect(representationMinimums(ladder)).toEqual({ legalRepresentative: 2, agent: 1 });
+  });
+
+  it('defaults without the sections, and refuses a minimum naming no level', () => {
+    const plain = parseLadder({ levels: base });
+    expect(registrationChecks(plain)).toEqual(['population']);
+    expect(representationMinimums(plain)).toEqual({ legalRepresentative: 1, agent: 1 });
+    expect(representationMinimums(parseLadder({ levels: base, representation: { legalRepresentativeMinimum: 'B', agentMinimum: 'A' } })))
+      .toEqual({ legalRepresentative: 1, agent: 0 });
+    expect(() => parseLadder({ levels: base, representation: { legalRepresentativeMinimum: 'L9', agentMinimum: 'A' } }))
+      .toThrow(/representation\.legalRepresentativeMinimum/);
+    expect(() => parseLadder({ levels: base, registration: { realNameChecks: ['face'] } })).toThrow(/registration/);
   });
 });
