@@ -81,7 +81,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const loginPage = async (ctx: Context, extra: Record<string, unknown> = {}, status = 200) => {
     const d = await details(ctx);
     const smsLogin = await deps.smsCodes.offered();
-    sendPage(ctx, 'login', { uid: d.uid, csrf: csrfToken(ctx), clientName: await clientName(d.params.client_id), smsLogin, ...extra }, status, { script: true });
+    // Registration needs an SMS code too: without a way to send one, no link to it.
+    sendPage(ctx, 'login', { uid: d.uid, csrf: csrfToken(ctx), clientName: await clientName(d.params.client_id), smsLogin, registration: smsLogin, ...extra }, status, { script: true });
   };
 
   const tools = { details: details as never, clientName, finish };

@@ -144,14 +144,15 @@ describe('registration without an SMS channel', () => {
     servers.push(server);
     const prod = await registerPlatform(server.container, server.issuer);
     const ua = new UserAgent(server.issuer);
-    const page = await registerPage(ua, prod);
+    const login = await ua.page((await prod.authorize()).url);
+    expect(login.html).not.toContain('/register"'); // no link to it
+    const uid = /\/interaction\/([\w-]+)\/login/.exec(login.html)![1]!;
+    const page = await ua.page(`/interaction/${uid}/register`);
     expect(page.status).toBe(503);
     expect(page.html).toContain('未启用短信通道');
     expect(page.html).toContain('channel add');
     expect(page.html).not.toContain('name="idNumber"');
     // A form posted anyway (crafted) is refused too.
-    const uid = /\/interaction\/([\w-]+)/.exec(page.html)![1]!;
-    const login = await ua.page(`/interaction/${uid}`);
     const csrf = /name="_csrf" value="([^"]*)"/.exec(login.html)![1]!;
     const res = await ua.request(`/interaction/${uid}/register`, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...registrationForm(person()), _csrf: csrf }),
