@@ -67,6 +67,11 @@ export class Registration {
     return (await this.deps.realName.enabledKinds(['population'])).length > 0 ? 'required' : 'off';
   }
 
+  /** The form's field errors (the page shows them all at once). */
+  validate(input: RegistrationInput): FieldErrors {
+    return this.deps.persons.validate(input).errors;
+  }
+
   /** Step 1: checks the form, keeps it (sealed, password hashed) and texts the code. */
   async start(input: RegistrationInput, interactionUid: string, ip: string): Promise<StartResult> {
     const { errors, values } = this.deps.persons.validate(input);

@@ -58,7 +58,7 @@ export function mountRegistrationRoutes(router: Router, tools: InteractionTools,
     const d = await tools.details(ctx);
     const input: RegistrationInput = { name: str(ctx, 'name'), idNumber: str(ctx, 'idNumber'), phone: str(ctx, 'phone'), password: str(ctx, 'password') };
     if (input.password !== str(ctx, 'passwordConfirm')) {
-      return formPage(ctx, input, { passwordConfirm: 'register.mismatch' }, 400);
+      return formPage(ctx, input, { ...deps.registration.validate(input), passwordConfirm: 'register.mismatch' }, 400);
     }
     try {
       const started = await deps.registration.start(input, d.uid, clientIp(ctx));
