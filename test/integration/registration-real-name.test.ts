@@ -86,6 +86,7 @@ describe('real-name check required (the default with a population channel)', () 
     const squatter = { ...owner, phone: phone(), password: 'Other-Horse-7' };
     const beforeProof = await startRegistration(new UserAgent(w.server.issuer), platform, squatter);
     const freshPage = await startRegistration(new UserAgent(w.server.issuer), platform, person());
+    expect(beforeProof.status).toBe(200);
     expect(strip(beforeProof.html)).toBe(strip(freshPage.html));
     // A wrong name for a registered number: the mismatch, not the account.
     const guess = await registerThroughPages(new UserAgent(w.server.issuer), platform, w.admin, { ...squatter, phone: phone(), name: '刘海' });

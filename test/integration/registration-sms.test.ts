@@ -115,12 +115,18 @@ describe('registration with an SMS code', () => {
     await w.c.persons.register(owner);
     const squatter = { ...person(), name: owner.name, idNumber: owner.idNumber };
     const fresh = person();
+    const uas = [new UserAgent(w.server.issuer), new UserAgent(w.server.issuer)];
     const pages: Page[] = [];
-    for (const p of [squatter, fresh]) pages.push(await startRegistration(new UserAgent(w.server.issuer), platform, p));
+    for (const [i, p] of [squatter, fresh].entries()) pages.push(await startRegistration(uas[i]!, platform, p));
+    expect(pages[0]!.status).toBe(200);
     expect(pages[0]!.status).toBe(pages[1]!.status);
     expect(strip(pages[0]!.html)).toBe(strip(pages[1]!.html));
     const wrongs: Page[] = [];
-    for (const page of pages) wrongs.push((await new UserAgent(w.server.issuer).submit(page, '/register/verify', { code: '000000' })) as Page);
+    for (const [i, page] of pages.entries()) {
+      const code = (await w.admin.lastSms([squatter, fresh][i]!.phone))!.params.code!;
+      wrongs.push((await uas[i]!.submit(page, '/register/verify', { code: other(code) })) as Page);
+    }
+    expect(wrongs[0]!.status).toBe(401);
     expect(wrongs[0]!.status).toBe(wrongs[1]!.status);
     expect(strip(wrongs[0]!.html)).toBe(strip(wrongs[1]!.html));
   });
