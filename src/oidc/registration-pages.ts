@@ -47,7 +47,8 @@ export function mountRegistrationRoutes(router: Router, tools: InteractionTools,
     if (!isAppError(e) || !CODE_PAGE_ERRORS.has(e.code)) throw e;
     if (e.kind === 'rate_limited') ctx.set('Retry-After', String(e.details?.retryAfterSeconds ?? 60));
     if (e.code === 'register.real_name_unavailable') ctx.set('Retry-After', '60');
-    await deps.audit.record({ actor: 'anonymous', action: 'registration.refused', detail: { reason: e.code, ip: clientIp(ctx) } });
+    // Wrong codes concern no account yet and are counted by the SMS throttles; outcomes are audited.
+    if (!e.code.startsWith('sms.')) await deps.audit.record({ actor: 'anonymous', action: 'registration.refused', detail: { reason: e.code, ip: clientIp(ctx) } });
     codePage(ctx, uid, pendingId, { error: e.code, proven: proven || e.code === 'register.real_name_unavailable' }, e.status);
   };
 
