@@ -85,10 +85,11 @@ describe('changing the bound mobile number', () => {
     const { ua, page } = await changePage(p); // a password-only console login
     expect(page.html).toContain('请先重新登录再更换手机号码');
     expect(page.html).toContain('href="/account/login?to=/account/phone-change&amp;fresh=1"');
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.html)![1]!;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec((await ua.page('/account')).html)![1]!; // the page offers no form
     const forced = await ua.request('/account/phone-change/send', {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ phone: phone(), _csrf: csrf }),
     });
     expect(forced.status).toBe(403);
+    expect((await w.c.persons.get(p.personId))!.phone).toBe(p.phone);
   });
 });
