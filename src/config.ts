@@ -94,6 +94,9 @@ const envSchema = z.object({
   // Text the account's phone when it logs in from a browser it never used before. Default on in
   // production only: development and test have no SMS channel to pay for.
   NEW_DEVICE_SMS: bool.optional(),
+  // Registration's real-name check (identity/registration.ts). Unset: `required` while a
+  // population channel is enabled (decided at each registration: channels change at run time).
+  REGISTRATION_REAL_NAME: z.enum(['required', 'optional', 'off']).optional(),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -175,6 +178,8 @@ export interface Config {
   auditCheckpointMinutes: number;
   /** Who may read /metrics: client addresses or ranges, or the bearer token. */
   metrics: { allow: string[]; token: string | undefined };
+  /** Real-name check at registration; undefined: required while a population channel is enabled, else off. */
+  registrationRealName: 'required' | 'optional' | 'off' | undefined;
   /** Send an SMS notice when an account logs in from a browser it has not used before. */
   newDeviceSms: boolean;
   /** Lifetimes in seconds; chosen for government services, not the library's 14-day defaults. */
@@ -313,6 +318,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       lockout: { baseSeconds: e.LOGIN_LOCKOUT_SECONDS, maxSeconds: Math.max(e.LOGIN_LOCKOUT_SECONDS, e.LOGIN_LOCKOUT_MAX_SECONDS) },
     },
     newDeviceSms: e.NEW_DEVICE_SMS ?? production,
+    registrationRealName: e.REGISTRATION_REAL_NAME,
     ttl: {
       session: e.SESSION_ABSOLUTE_SECONDS,
       sessionIdle: Math.min(e.SESSION_IDLE_SECONDS, e.SESSION_ABSOLUTE_SECONDS),

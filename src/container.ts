@@ -21,11 +21,16 @@ import { PasskeyAssertions } from './authn/passkey-assertion.ts';
 import { SmsSender } from './verification/sms-sender.ts';
 import { SmsDelivery } from './verification/sms-delivery.ts';
 import { SmsCodes } from './authn/sms-codes.ts';
+import { PhoneChange } from './authn/phone-change.ts';
 import { LoginDevices } from './authn/login-devices.ts';
 import { DeviceStore } from './store/devices.ts';
 import { DelegationService } from './identity/delegations.ts';
 import { EnterpriseService } from './identity/enterprises.ts';
 import { PersonService } from './identity/persons.ts';
+import { RepresentationPolicy } from './identity/representation-policy.ts';
+import { Registration } from './identity/registration.ts';
+import { representationMinimums, registrationChecks } from './verification/assurance-ladder.ts';
+import { PendingRegistrationStore } from './store/pending-registrations.ts';
 import { DelegationStore } from './store/delegations.ts';
 import { EnterpriseStore } from './store/enterprises.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -80,6 +85,10 @@ export interface Container {
   provider: ProviderHolder;
   enterprises: EnterpriseService;
   delegations: DelegationService;
+  /** Who may claim an enterprise or accept an agent authorisation (assurance minimums). */
+  representation: RepresentationPolicy;
+  /** Two-step registration: phone proven by SMS code, real-name check, then the account. */
+  registration: Registration;
   actingRoles: ActingRoles;
   recovery: PasswordRecovery;
   /** The single-use primitive for codes sent to people and values accepted once. */
@@ -91,6 +100,8 @@ export interface Container {
   passkeyAssertions: PasskeyAssertions;
   /** Codes texted to the bound phone: SMS login, second factor, phone proof. */
   smsCodes: SmsCodes;
+  /** Moving an account to a new, proven mobile number. */
+  phoneChange: PhoneChange;
   /** Devices behind logins: session list, new-device notice. */
   loginDevices: LoginDevices;
   /** Ending SSO sessions and revoking grants: every logout that is not the provider's own. */
@@ -134,8 +145,6 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const persons = new PersonService(personStore, crypto, hasher);
   const enterpriseStore = new EnterpriseStore(db.knex);
   const delegationStore = new DelegationStore(db.knex);
-  const enterprises = new EnterpriseService(enterpriseStore, delegationStore, persons);
-  const delegations = new DelegationService(delegationStore, enterpriseStore, persons, crypto);
   const actingRoles = new ActingRoles(enterpriseStore, delegationStore);
   const login = new PasswordLogin(persons, hasher, throttle, (id, hash) => persons.setPassword(id, hash), config.loginLimits);
   const clients = new ClientRegistry(new ClientStore(db.knex), crypto);
@@ -145,6 +154,10 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const audit = new Audit(auditStore, logger);
   const auditTrail = new AuditTrail(auditStore, new CheckpointSigner(config.keysDir, config.issuer));
   const verification = createVerification({ config, db, crypto, persons, limits, audit, logger, changes });
+  const representation = new RepresentationPolicy(async (personId) => (await verification.assurance.levelOf(personId)).index,
+    representationMinimums(verification.ladder));
+  const enterprises = new EnterpriseService(enterpriseStore, delegationStore, persons, representation);
+  const delegations = new DelegationService(delegationStore, enterpriseStore, persons, crypto, representation);
   const metrics = new Metrics({ pool: () => poolUse(db), breakers: () => verification.registry.breakerStates() });
   joinAggregation(metrics.registry);
   audit.observe((event) => metrics.countLogin(event));
@@ -176,6 +189,21 @@ export async function createContainer(config: Config, opts: { database?: Databas
     sendNotice: (mobile, params, personId) => smsDelivery.send(mobile, 'new_device', params, personId),
     onNoticeFailure: (err) => logger.warn({ err }, 'new-device notice not delivered'),
   });
+  const phoneChange = new PhoneChange({
+    persons, smsCodes, audit,
+    notify: (mobile, params, personId) => smsDelivery.send(mobile, 'phone_changed', params, personId),
+    onNoticeFailure: (err) => logger.warn({ err }, 'phone-change notice not delivered'),
+  });
+  const registration = new Registration({
+    persons, store: new PendingRegistrationStore(db.knex), smsCodes, throttle,
+    realName: {
+      setting: config.registrationRealName,
+      kinds: registrationChecks(verification.ladder),
+      enabledKinds: (kinds) => verification.service.enabledKinds(kinds),
+      check: (applicant, kinds, ctx) => verification.service.checkApplicant(applicant, kinds, ctx),
+      attach: (ids, personId) => verification.evidence.attach(ids, personId),
+    },
+  });
   const recovery = new PasswordRecovery({
     persons, hasher, throttle, codes: new RecoveryCodeStore(db.knex),
     forgetLoginFailures: (personId, ip) => login.forgetFailures(personId, ip),
@@ -191,7 +219,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
 
   return {
     config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, auditTrail, metrics, provider, verification,
-    enterprises, delegations, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, loginDevices, sessions, accounts, hasher, accountClient,
+    enterprises, delegations, representation, registration, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, phoneChange, loginDevices, sessions, accounts, hasher, accountClient,
     async close() {
       provider.stop();
       await verification.close();

@@ -16,6 +16,8 @@ export function accountDeps(c: Container): AccountDeps {
     enterprises: c.enterprises, delegations: c.delegations, clients: c.clients, audit: c.audit,
     registryCheck: (ip: string) => (claim: Parameters<typeof c.verification.enterprises.verifyEnterprise>[0]) =>
       c.verification.enterprises.verifyEnterprise(claim, { ip }),
+    representation: c.representation,
+    levelName: (index: number, locale: 'zh-CN' | 'en') => c.verification.ladder.levels[index]!.name[locale],
   };
   // A re-authentication must use the account's authenticator app or passkey when it has one.
   const strongReauth = reauth(async (personId) => (await c.factors.totp.status(personId)).enrolled || (await c.passkeys.list(personId)).length > 0);
@@ -32,9 +34,10 @@ export function accountDeps(c: Container): AccountDeps {
     throttle: c.throttle,
     passkeys: c.passkeys,
     smsCodes: c.smsCodes,
+    phoneChange: c.phoneChange,
     enterpriseConsole,
     security: { totp: c.factors.totp, recoveryCodes: c.factors.recoveryCodes, persons: c.persons, issuerName: '一号', reauth: strongReauth },
-    enterprises: (personId) => enterpriseSection(enterpriseConsole, personId),
+    enterprises: (personId, locale) => enterpriseSection(enterpriseConsole, personId, locale),
     levelOf: async (personId, locale) => (await c.verification.assurance.levelOf(personId)).level.name[locale],
   };
 }

@@ -23,6 +23,8 @@ import { hasMessage } from '../i18n/messages.ts';
 import type { SecurityDeps } from './security-routes.ts';
 import type { Passkeys } from '../authn/passkeys.ts';
 import { phoneRoutes } from './phone-routes.ts';
+import { phoneChangeRoutes } from './phone-change-routes.ts';
+import type { PhoneChange } from '../authn/phone-change.ts';
 import type { SmsCodes } from '../authn/sms-codes.ts';
 
 /** The level held, in the visitor's language; absent until verification is wired in. */
@@ -38,7 +40,7 @@ export interface ConsoleDeps extends LoginDeps {
    * Issue 3 (lead): "enterprises I represent or act for, and agents I granted". Whatever this
    * returns is passed to views/account/enterprises.eta as `it.enterprises`.
    */
-  enterprises?: (personId: string) => Promise<unknown>;
+  enterprises?: (personId: string, locale: Locale) => Promise<unknown>;
   /** The enterprise section's forms (src/account/enterprise-console.ts). */
   enterpriseConsole?: EnterpriseConsoleDeps;
   /** The second factors' page, /account/security (src/account/security-routes.ts). */
@@ -47,9 +49,11 @@ export interface ConsoleDeps extends LoginDeps {
   passkeys?: Passkeys;
   /** Codes to the bound mobile ("verify my mobile number", src/account/phone-routes.ts). */
   smsCodes: SmsCodes;
+  /** Moving the account to a new mobile number (src/account/phone-change-routes.ts). */
+  phoneChange?: PhoneChange;
 }
 
-const NOTICES = new Set(['account.phone_done', 'account.consent_withdrawn', 'account.session_ended', 'account.session_gone', 'account.password_changed']);
+const NOTICES = new Set(['account.phone_done', 'account.phone_changed', 'account.consent_withdrawn', 'account.session_ended', 'account.session_gone', 'account.password_changed']);
 const field = (ctx: Context, name: string) => {
   const v = (ctx.request as { body?: Record<string, unknown> }).body?.[name];
   return typeof v === 'string' ? v : '';
@@ -72,6 +76,7 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
   const admitted = requireAccount(deps);
   if (deps.enterpriseConsole) enterpriseRoutes(router, deps.enterpriseConsole, admitted);
   phoneRoutes(router, deps, admitted);
+  if (deps.phoneChange) phoneChangeRoutes(router, { ...deps, phoneChange: deps.phoneChange }, admitted);
 
   router.get('/account', async (ctx, next) => {
     // Back from our own logout: say so rather than starting a new login straight away.
@@ -86,7 +91,7 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
       deps.consents.list(sub),
       deps.sessions.list(sub, sid),
       deps.levelOf?.(sub, locale),
-      deps.enterprises?.(sub),
+      deps.enterprises?.(sub, locale),
       deps.passkeys?.list(sub),
     ]);
     const q = typeof ctx.query.notice === 'string' ? ctx.query.notice : '';

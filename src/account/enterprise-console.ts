@@ -10,6 +10,8 @@ import { AppError, isAppError } from '../errors.ts';
 import { clientIp } from '../http/rate-limit.ts';
 import type { DelegationService, DelegationView } from '../identity/delegations.ts';
 import type { EnterpriseService, RegistryCheck } from '../identity/enterprises.ts';
+import type { RepresentationPolicy } from '../identity/representation-policy.ts';
+import type { Locale } from '../i18n/messages.ts';
 import type { ClientRegistry } from '../oidc/client-registry.ts';
 import { accountOf } from './login-routes.ts';
 
@@ -20,12 +22,15 @@ export interface EnterpriseConsoleDeps {
   audit: Audit;
   /** The business-registry check; when it cannot answer, the claim stays pending. */
   registryCheck: (ip: string) => RegistryCheck;
+  /** Assurance minimums for claiming and accepting: the section says what is missing. */
+  representation: RepresentationPolicy;
+  levelName(index: number, locale: Locale): string;
 }
 
 type Labeled = DelegationView & { enterpriseName: string; creditCode: string };
 
 /** What views/account/enterprises.eta shows. */
-export async function enterpriseSection(deps: EnterpriseConsoleDeps, personId: string) {
+export async function enterpriseSection(deps: EnterpriseConsoleDeps, personId: string, locale: Locale) {
   const label = async (d: DelegationView): Promise<Labeled> => {
     const e = await deps.enterprises.findById(d.enterpriseId);
     return { ...d, enterpriseName: e?.name ?? '', creditCode: e?.credit_code ?? '' };
@@ -38,7 +43,14 @@ export async function enterpriseSection(deps: EnterpriseConsoleDeps, personId: s
   const platforms = (await deps.clients.list())
     .filter((c) => (c.metadata.grant_types as string[] | undefined)?.includes('authorization_code') ?? true)
     .map((c) => ({ clientId: c.clientId, name: String(c.metadata.client_name ?? c.clientId) }));
+  const standing = await deps.representation.standing(personId);
+  const name = (i: number) => deps.levelName(i, locale);
   return {
+    // Below a minimum the section shows how to raise the level (/account/verify) instead of failing later.
+    standing: {
+      ...standing, current: name(standing.current),
+      claimLevel: name(deps.representation.minimums.legalRepresentative), agentLevel: name(deps.representation.minimums.agent),
+    },
     represented,
     claims,
     offers: mine.filter((d) => d.status === 'offered' && !d.expired),

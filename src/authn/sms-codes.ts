@@ -21,6 +21,8 @@ import { DEFAULT_CODE_POLICY, type OneTimeCodes } from './one-time-codes.ts';
 import { throttled, type Limit, type Throttle } from './throttle.ts';
 
 export type SmsPurpose = 'sms-login' | 'sms-mfa' | 'phone-proof';
+/** Codes to a number no account holds yet: registering with it, or moving an account to it. */
+export type NumberPurpose = 'registration' | 'phone-change';
 
 export const SMS_LIMITS = {
   sendPerNumber: { name: 'sms-send-number', max: 1, windowSeconds: 60 },
@@ -34,7 +36,7 @@ export interface SmsCodeDeps {
   persons: PersonService;
   codes: OneTimeCodes;
   throttle: Throttle;
-  delivery: { mode(): Promise<SmsMode>; send(mobile: string, template: string, params: Record<string, string>, personId: string): Promise<SmsMode> };
+  delivery: { mode(): Promise<SmsMode>; send(mobile: string, template: string, params: Record<string, string>, personId?: string): Promise<SmsMode> };
   /** Keyed hash binding a code to its number or account (never the number itself). */
   subjectHash(text: string): string;
   /** Delivery failures of login codes are logged, not shown (the page must not differ). */
@@ -118,6 +120,29 @@ export class SmsCodes {
     return ok;
   }
 
+  /**
+   * Texts a code to `phone` itself (canonical form), to prove holding it before it is bound:
+   * `binding` ties the code to more than the number (the account moving to it), so a code of
+   * one registration or account never serves another. The number's send throttles apply.
+   */
+  async sendToNumber(purpose: NumberPurpose, phone: string, binding: string, ip: string, personId?: string): Promise<SentCode> {
+    const mode = await this.#available();
+    await this.#reserveSend(phone, ip);
+    const { id, code } = await this.deps.codes.issue(purpose, this.#numberPurposeSubject(purpose, phone, binding), DEFAULT_CODE_POLICY);
+    try {
+      await this.deps.delivery.send(phone, purpose === 'registration' ? 'registration_code' : 'phone_change_code', { code }, personId);
+    } catch (e) {
+      this.deps.onSendFailure(e);
+      throw new AppError('sms.send_failed');
+    }
+    return { codeId: id, mode, maskedPhone: maskPhone(phone) };
+  }
+
+  /** True when `code` is the live code `codeId` sent by sendToNumber with the same purpose, number and binding. */
+  checkNumber(purpose: NumberPurpose, phone: string, binding: string, codeId: string, code: string, ip: string): Promise<boolean> {
+    return this.#check(purpose, this.#numberPurposeSubject(purpose, phone, binding), `number:${phone}`, codeId, code, ip);
+  }
+
   async #available(): Promise<SmsMode> {
     const mode = await this.deps.delivery.mode();
     if (mode === 'off') throw new AppError('sms.unavailable');
@@ -132,7 +157,7 @@ export class SmsCodes {
     await r.release();
   }
 
-  async #check(purpose: SmsPurpose, subject: string, throttleSubject: string, codeId: string, code: string, ip: string): Promise<boolean> {
+  async #check(purpose: SmsPurpose | NumberPurpose, subject: string, throttleSubject: string, codeId: string, code: string, ip: string): Promise<boolean> {
     const t = this.deps.throttle;
     const r = await t.reserve([t.key(SMS_LIMITS.checkPerIp, ip), t.key(SMS_LIMITS.checkPerSubject, throttleSubject)]);
     if (!r.ok) throw throttled('sms.rate_limited', r);
@@ -140,6 +165,10 @@ export class SmsCodes {
     if (ok) await r.release();
     else await r.fail();
     return ok;
+  }
+
+  #numberPurposeSubject(purpose: NumberPurpose, phone: string, binding: string): string {
+    return this.deps.subjectHash(`${purpose}:${binding}:${phone}`);
   }
 
   #numberSubject(phone: string): string {

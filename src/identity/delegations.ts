@@ -11,6 +11,7 @@ import type { EnterpriseStore } from '../store/enterprises.ts';
 import { parseIdNumber } from './id-number.ts';
 import { parsePersonName } from './person-name.ts';
 import type { PersonService } from './persons.ts';
+import type { RepresentationPolicy } from './representation-policy.ts';
 
 const MAX_VALIDITY_DAYS = 3 * 366;
 const NAME_CTX = 'delegation.agent_name';
@@ -41,6 +42,7 @@ export class DelegationService {
     private readonly enterprises: EnterpriseStore,
     private readonly persons: PersonService,
     private readonly crypto: FieldCrypto,
+    private readonly policy: RepresentationPolicy,
   ) {}
 
   private async requireRepresentative(personId: string, enterpriseId: string): Promise<void> {
@@ -80,6 +82,7 @@ export class DelegationService {
       && this.crypto.decrypt(d.agent_name_enc, NAME_CTX) === person.name;
     if (!addressedToMe) throw new AppError('delegation.not_addressed');
     if (d.expires_at <= now) throw new AppError('delegation.expired');
+    await this.policy.requireForAgent(personId);
     if (!(await this.store.transition(delegationId, ['offered'], 'active', { agent_person_id: personId, accepted_at: now }))) {
       throw new AppError('delegation.not_offered');
     }

@@ -9,6 +9,7 @@ import type { ClaimRow, EnterpriseRow, EnterpriseStore } from '../store/enterpri
 import type { DelegationStore } from '../store/delegations.ts';
 import { parseCreditCode } from './credit-code.ts';
 import type { PersonService } from './persons.ts';
+import type { RepresentationPolicy } from './representation-policy.ts';
 
 /** The business-registry check (issue 4's channel) as this module needs it. */
 export type RegistryCheck = (input: {
@@ -22,10 +23,12 @@ export class EnterpriseService {
     private readonly store: EnterpriseStore,
     private readonly delegations: DelegationStore,
     private readonly persons: PersonService,
+    private readonly policy: RepresentationPolicy,
   ) {}
 
   /** A logged-in person claims to be the legal representative of the enterprise with this code. */
   async claim(personId: string, input: { creditCode: string; name: string }): Promise<{ enterprise: EnterpriseRow; claimId: string }> {
+    await this.policy.requireForClaim(personId);
     const code = parseCreditCode(input.creditCode ?? '');
     if (!code.ok) throw new AppError(code.code);
     const name = (input.name ?? '').trim();
@@ -65,6 +68,8 @@ export class EnterpriseService {
     const enterprise = (await this.store.findById(claim.enterprise_id))!;
     const person = await this.persons.get(claim.person_id);
     if (!person) throw new AppError('person.not_found');
+    // Again here: the level may have dropped (evidence expired) since the claim was made.
+    await this.policy.requireForClaim(person.id);
     const answer = await check({
       creditCode: enterprise.credit_code, name: claim.claimed_name,
       legalRepName: person.name, legalRepIdNumber: person.idNumber, personId: person.id,

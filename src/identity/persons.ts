@@ -76,6 +76,45 @@ export class PersonService {
     return { ok: true, created: outcome === 'created', personId: outcome === 'created' ? id : undefined };
   }
 
+  /**
+   * Creates the account of a finished registration (registration.ts): the password hashed and
+   * the fields sealed at its first step, the phone proven by an SMS code. 'duplicate' when the
+   * ID number or mobile number already has an account.
+   */
+  async createRegistered(id: string, sealed: ReturnType<PersonService['sealFields']>, passwordHash: string): Promise<'created' | 'duplicate'> {
+    if (this.crypto.keyCount > 1) {
+      // During a field-key rotation, rows not yet re-indexed carry the retired key's index.
+      const idNumber = this.crypto.decrypt(sealed.id_number_enc, CTX.idNumber);
+      const phone = this.crypto.decrypt(sealed.phone_enc, CTX.phone);
+      if (await this.store.findByIdNumberIndex(this.idNumberIndexes(idNumber)) || await this.store.findByPhoneIndex(this.crypto.blindIndexes(phone, CTX.phone))) return 'duplicate';
+    }
+    return this.store.insertWithPassword({ id, ...sealed, phone_verified_at: new Date() }, passwordHash);
+  }
+
+  /** Whether the ID number has an account (only for someone who proved phone and identity). */
+  async idNumberRegistered(idNumber: string): Promise<boolean> {
+    return Boolean(await this.store.findByIdNumberIndex(this.idNumberIndexes(idNumber)));
+  }
+
+  /** Binds a new mobile number, proven by a code sent to it; it becomes the login identifier. */
+  changePhone(personId: string, phone: string): Promise<'changed' | 'taken' | 'gone'> {
+    return this.store.changePhone(personId, { phone_enc: this.crypto.encrypt(phone, CTX.phone), phone_bidx: this.phoneIndex(phone) });
+  }
+
+  /** Opens the sealed fields of a pending registration. */
+  unseal(sealed: { name_enc: string; id_number_enc: string; phone_enc: string }): { name: string; idNumber: string; phone: string } {
+    return {
+      name: this.crypto.decrypt(sealed.name_enc, CTX.name),
+      idNumber: this.crypto.decrypt(sealed.id_number_enc, CTX.idNumber),
+      phone: this.crypto.decrypt(sealed.phone_enc, CTX.phone),
+    };
+  }
+
+  /** argon2id of a new password (registration's first step hashes it once). */
+  hashPassword(password: string): Promise<string> {
+    return this.hasher.hash(password);
+  }
+
   /** The stored form of a person's identifying fields: sealed, plus the blind indexes. */
   sealFields(values: { name: string; idNumber: string; phone: string }): Pick<PersonRow, 'name_enc' | 'id_number_enc' | 'id_number_bidx' | 'phone_enc' | 'phone_bidx'> {
     return {

@@ -1,5 +1,5 @@
 /**
- * Our interaction pages (login, registration, consent) — the round trip of oidc-provider's
+ * Our interaction pages (login, consent; registration in registration-pages.ts) — the round trip of oidc-provider's
  * example/routes/koa.js, with CSRF on every form and rate limits on every credential check.
  */
 import { bodyParser } from '@koa/bodyparser';
@@ -14,7 +14,9 @@ import { csrfToken, verifyCsrf } from '../http/csrf.ts';
 import { sameOrigin } from '../http/same-origin.ts';
 import { sendPage } from '../http/pages.ts';
 import { clientIp, rateLimit } from '../http/rate-limit.ts';
-import type { PersonService, RegistrationInput } from '../identity/persons.ts';
+import type { PersonService } from '../identity/persons.ts';
+import type { Registration } from '../identity/registration.ts';
+import { mountRegistrationRoutes } from './registration-pages.ts';
 import type { Audit } from '../audit/audit.ts';
 import type { ActingRoles } from '../identity/acting-roles.ts';
 import { entityPage, mountEntityRoutes } from './entity-pages.ts';
@@ -39,6 +41,7 @@ export interface InteractionDeps {
   /** Usernameless login with a passkey (passkey-login.ts). */
   passkeys: PasskeyLoginDeps;
   smsCodes: SmsCodes;
+  registration: Registration;
 }
 
 const NOTICES = new Set(['login.registered', 'login.password_reset']);
@@ -78,7 +81,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const loginPage = async (ctx: Context, extra: Record<string, unknown> = {}, status = 200) => {
     const d = await details(ctx);
     const smsLogin = await deps.smsCodes.offered();
-    sendPage(ctx, 'login', { uid: d.uid, csrf: csrfToken(ctx), clientName: await clientName(d.params.client_id), smsLogin, ...extra }, status, { script: true });
+    // Registration needs an SMS code too: without a way to send one, no link to it.
+    sendPage(ctx, 'login', { uid: d.uid, csrf: csrfToken(ctx), clientName: await clientName(d.params.client_id), smsLogin, registration: smsLogin, ...extra }, status, { script: true });
   };
 
   const tools = { details: details as never, clientName, finish };
@@ -87,6 +91,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   mountRecoveryRoutes(router, tools, deps.recovery, deps.audit);
   mountPasskeyLogin(router, { details: details as never, finish, loginPage }, deps.passkeys);
   mountSmsLoginRoutes(router, tools, deps.smsCodes, deps.audit);
+  mountRegistrationRoutes(router, tools, { registration: deps.registration, throttle: deps.throttle, audit: deps.audit });
 
   router.get('/', async (ctx) => {
     const d = await details(ctx);
@@ -122,29 +127,6 @@ export function interactionRouter(deps: InteractionDeps): Router {
       if (e.code === 'login.rate_limited') ctx.set('Retry-After', String(e.details?.retryAfterSeconds ?? 60));
       await loginPage(ctx, { error: e.code, identifier: echo }, e.code === 'login.rate_limited' ? 429 : 401);
     }
-  });
-
-  const registerPage = async (ctx: Context, values: Partial<RegistrationInput>, errors: Record<string, string>, status = 200) => {
-    const d = await details(ctx);
-    sendPage(ctx, 'register', { uid: d.uid, csrf: csrfToken(ctx), values: { name: values.name, phone: values.phone }, errors }, status);
-  };
-
-  router.get('/register', (ctx) => registerPage(ctx, {}, {}));
-
-  router.post('/register', rateLimit(deps.throttle, 'register', { max: 10, windowSeconds: 3600 }), async (ctx) => {
-    await details(ctx);
-    const body = ctx.request.body as Record<string, unknown>;
-    const input: RegistrationInput = { name: str(body.name), idNumber: str(body.idNumber), phone: str(body.phone), password: str(body.password) };
-    if (input.password !== str(body.passwordConfirm)) {
-      const { errors } = deps.persons.validate(input);
-      return registerPage(ctx, input, { ...errors, passwordConfirm: 'register.mismatch' }, 400);
-    }
-    const result = await deps.persons.register(input);
-    if (!result.ok) return registerPage(ctx, input, result.errors as Record<string, string>, 400);
-    await deps.audit.record({ actor: result.personId ?? 'anonymous', action: result.created ? 'person.registered' : 'person.registration_duplicate', detail: { ip: clientIp(ctx) } });
-    // Same answer whether or not the number was already registered: no enumeration.
-    ctx.status = 303;
-    ctx.redirect(`/interaction/${ctx.params.uid}?notice=login.registered`);
   });
 
   router.post('/confirm', async (ctx) => {

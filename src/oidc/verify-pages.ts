@@ -92,6 +92,9 @@ export async function verifyPageData(deps: VerifyPageDeps, ctx: Context, input: 
   if (!person) throw new AppError('verification.person_not_found');
   const targetLevel = plan ? ladder.levels[plan.target]! : undefined;
   const total = targetLevel?.requires.length ?? 0;
+  // Offer only kinds some channel can run now (all of them when none can: the check then says so).
+  const first = plan?.missing[0] ?? [];
+  const enabled = await deps.verification.enabledKinds(first);
   return {
     reached: status.index >= input.minimum,
     status,
@@ -102,7 +105,7 @@ export async function verifyPageData(deps: VerifyPageDeps, ctx: Context, input: 
       requiredName: nameOf(ladder.levels[Math.min(input.minimum, ladder.levels.length - 1)]!),
       targetName: targetLevel && nameOf(targetLevel),
       blockedName: plan ? undefined : nameOf(ladder.levels[Math.min(input.minimum, ladder.levels.length - 1)]!),
-      steps: plan?.missing[0] ?? [],
+      steps: enabled.length ? enabled : first,
       stepNumber: plan ? total - plan.missing.length + 1 : 0,
       stepCount: total,
       masked: { name: mask.name(person.name), idNumber: maskIdNumber(person.idNumber), phone: maskPhone(person.phone) },

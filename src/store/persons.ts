@@ -20,7 +20,10 @@ export interface PersonRow {
   updated_at: Date;
 }
 
-export type NewPersonRow = Pick<PersonRow, 'id' | 'name_enc' | 'id_number_enc' | 'id_number_bidx' | 'phone_enc' | 'phone_bidx'>;
+export type NewPersonRow = Pick<PersonRow, 'id' | 'name_enc' | 'id_number_enc' | 'id_number_bidx' | 'phone_enc' | 'phone_bidx'> & {
+  /** Registration proved the phone with an SMS code. */
+  phone_verified_at?: Date | undefined;
+};
 
 export class PersonStore {
   /**
@@ -111,6 +114,23 @@ export class PersonStore {
   async markPhoneVerified(id: string): Promise<void> {
     await this.knex('persons').where({ id }).update({ phone_verified_at: this.knex.fn.now(), updated_at: this.knex.fn.now() });
     this.#byId.invalidate(id);
+  }
+
+  /**
+   * Binds a new (just proven) mobile number: the login identifier changes with it. 'taken' when
+   * another account has the number (the unique blind index decides).
+   */
+  async changePhone(id: string, fields: Pick<PersonRow, 'phone_enc' | 'phone_bidx'>): Promise<'changed' | 'taken' | 'gone'> {
+    try {
+      const n = await this.knex('persons').where({ id })
+        .update({ ...fields, phone_verified_at: this.knex.fn.now(), updated_at: this.knex.fn.now() });
+      return n === 1 ? 'changed' : 'gone';
+    } catch (e) {
+      if ((e as { code?: string }).code === '23505') return 'taken';
+      throw e;
+    } finally {
+      this.#byId.invalidate(id);
+    }
   }
 
   async setPasswordHash(personId: string, hash: string): Promise<void> {

@@ -64,6 +64,17 @@ export class EvidenceStore {
     await this.knex('verification_evidence').where({ id }).update({ checked: JSON.stringify(checked) });
   }
 
+  /**
+   * Gives evidence gathered before the account existed (registration) to the account; only
+   * records that name nobody yet. Returns how many.
+   */
+  async attach(ids: string[], personId: string): Promise<number> {
+    if (ids.length === 0) return 0;
+    const n = await this.knex('verification_evidence').whereIn('id', ids).whereNull('subject_person_id').update({ subject_person_id: personId });
+    this.#matches.invalidate(personId);
+    return n;
+  }
+
   async record(e: EvidenceWrite): Promise<void> {
     await this.knex('verification_evidence').insert({
       id: e.id,

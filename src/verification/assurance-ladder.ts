@@ -23,19 +23,48 @@ const levelSchema = z.strictObject({
   name: z.strictObject({ 'zh-CN': z.string().min(1), en: z.string().min(1) }),
   requires: z.array(z.strictObject({ anyOf: z.array(requirementSchema).min(1) })),
 });
+const registrationSchema = z.strictObject({
+  $comment: z.string().optional(),
+  /** Kinds registration's real-name check runs, in order (each only when a channel is enabled). */
+  realNameChecks: z.array(z.enum(['population', 'carrier'])).min(1),
+});
+const representationSchema = z.strictObject({
+  $comment: z.string().optional(),
+  /** Level id needed to claim to be an enterprise's legal representative. */
+  legalRepresentativeMinimum: z.string(),
+  /** Level id needed to accept an agent authorisation. */
+  agentMinimum: z.string(),
+});
 const ladderSchema = z
-  .strictObject({ $comment: z.string().optional(), levels: z.array(levelSchema).min(1) })
+  .strictObject({
+    $comment: z.string().optional(),
+    registration: registrationSchema.optional(),
+    representation: representationSchema.optional(),
+    levels: z.array(levelSchema).min(1),
+  })
   .superRefine((ladder, ctx) => {
     const unique = (xs: string[]) => new Set(xs).size === xs.length;
     if (!unique(ladder.levels.map((l) => l.id))) ctx.addIssue({ code: 'custom', message: 'level ids must be unique', path: ['levels'] });
     if (!unique(ladder.levels.map((l) => l.acr))) ctx.addIssue({ code: 'custom', message: 'acr values must be unique', path: ['levels'] });
+    for (const key of ['legalRepresentativeMinimum', 'agentMinimum'] as const) {
+      const id = ladder.representation?.[key];
+      if (id !== undefined && !ladder.levels.some((l) => l.id === id)) {
+        ctx.addIssue({ code: 'custom', message: `names no level of this ladder: ${id}`, path: ['representation', key] });
+      }
+    }
     if (ladder.levels[0]?.requires.length) {
       ctx.addIssue({ code: 'custom', message: 'the first level must require nothing (self-asserted)', path: ['levels', 0, 'requires'] });
     }
   });
 
 export type AssuranceLevel = z.infer<typeof levelSchema>;
-export interface AssuranceLadder { levels: AssuranceLevel[] }
+export interface AssuranceLadder {
+  levels: AssuranceLevel[];
+  /** Registration's real-name check: the kinds it runs, in order. */
+  registration?: { realNameChecks: Array<'population' | 'carrier'> } | undefined;
+  /** Minimum levels (ids) for acting for an enterprise. */
+  representation?: { legalRepresentativeMinimum: string; agentMinimum: string } | undefined;
+}
 
 /** One matching check, as far as the ladder cares: which kind, and when. */
 export interface EvidenceFact { kind: ChannelKind; at: Date }
@@ -50,7 +79,12 @@ export function parseLadder(json: unknown): AssuranceLadder {
     const issue = parsed.error.issues[0]!;
     throw new LadderError(`invalid assurance ladder at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
-  return { levels: parsed.data.levels };
+  const { levels, registration, representation } = parsed.data;
+  return {
+    levels,
+    registration: registration && { realNameChecks: registration.realNameChecks },
+    representation: representation && { legalRepresentativeMinimum: representation.legalRepresentativeMinimum, agentMinimum: representation.agentMinimum },
+  };
 }
 
 export function loadLadder(file: string): AssuranceLadder {
@@ -117,4 +151,21 @@ export function planTo(ladder: AssuranceLadder, facts: readonly EvidenceFact[], 
     if (missing.every((kinds) => kinds.length > 0)) return { target, missing };
   }
   return undefined;
+}
+
+/** Registration's real-name checks; without a `registration` section, the population check. */
+export const registrationChecks = (ladder: AssuranceLadder): Array<'population' | 'carrier'> =>
+  ladder.registration?.realNameChecks ?? ['population'];
+
+/**
+ * Level indexes needed to act for an enterprise. Without a `representation` section: the third
+ * level (or the top one) for a legal representative, the second for an agent.
+ */
+export function representationMinimums(ladder: AssuranceLadder): { legalRepresentative: number; agent: number } {
+  const top = ladder.levels.length - 1;
+  const r = ladder.representation;
+  return {
+    legalRepresentative: r ? indexOfId(ladder, r.legalRepresentativeMinimum)! : Math.min(2, top),
+    agent: r ? indexOfId(ladder, r.agentMinimum)! : Math.min(1, top),
+  };
 }

@@ -29,7 +29,7 @@ export class SmsDelivery {
   }
 
   /** Sends the text, or logs it in development; throws `sms.unavailable` when there is no way. */
-  async send(mobile: string, templateId: string, params: Record<string, string>, personId: string): Promise<SmsMode> {
+  async send(mobile: string, templateId: string, params: Record<string, string>, personId?: string): Promise<SmsMode> {
     const mode = await this.mode();
     if (mode === 'off') throw new AppError('sms.unavailable');
     if (mode === 'log') {

@@ -4,7 +4,7 @@ import type { ChannelRegistry } from './channel-registry.ts';
 export class SmsSender {
   constructor(private readonly registry: ChannelRegistry, private readonly ready: () => Promise<void>) {}
 
-  async send(mobile: string, templateId: string, params: Record<string, string>, personId: string): Promise<void> {
+  async send(mobile: string, templateId: string, params: Record<string, string>, personId?: string): Promise<void> {
     await this.ready();
     await this.registry.verify('sms', { mobile, templateId, params }, { subjectPersonId: personId, actor: 'yihao' });
   }

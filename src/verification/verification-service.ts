@@ -40,6 +40,17 @@ export interface CheckOutcome {
   status: AssuranceStatus;
 }
 
+/** Someone registering: no account yet, so the data comes from the form (the phone just proven). */
+export interface Applicant { name: string; idNumber: string; mobile: string }
+
+export interface ApplicantOutcome {
+  result: 'match' | 'mismatch';
+  /** The kind that matched, or the last one that answered. */
+  kind: 'population' | 'carrier';
+  /** The matching evidence record, to attach to the account once created. */
+  evidenceId: string | undefined;
+}
+
 export interface CounterAttestation { operatorId: string; officeId: string; documentType: DocumentType }
 
 export interface VerificationServiceDeps {
@@ -71,6 +82,43 @@ export class VerificationService {
     const request = buildRequest(person, check);
     await this.deps.limiter.admit({ personId, ip: ctx.ip, idNumberIndex: this.deps.idNumberIndex(person.idNumber) });
     return this.#run(person, check.kind, request, ctx);
+  }
+
+  /** Those of `kinds` with an enabled channel now. */
+  async enabledKinds<K extends ChannelKind>(kinds: readonly K[]): Promise<K[]> {
+    await this.deps.ready();
+    return kinds.filter((k) => this.deps.registry.candidates(k).length > 0);
+  }
+
+  /**
+   * The real-name check of someone registering: each of `kinds` with an enabled channel, in
+   * order, until one matches (a carrier mismatch may only mean the phone is in a relative's
+   * name, so the next kind still runs). Evidence names no person yet; attach the match to the
+   * account once it exists. Throws `verification.unavailable` when no kind could answer, or
+   * none is enabled, and `verification.rate_limited` per address / ID number.
+   */
+  async checkApplicant(applicant: Applicant, kinds: ReadonlyArray<'population' | 'carrier'>, ctx: CheckContext = {}): Promise<ApplicantOutcome> {
+    const enabled = await this.enabledKinds(kinds);
+    if (enabled.length === 0) throw new AppError('verification.unavailable', 'no real-name channel enabled');
+    await this.deps.limiter.admit({ ip: ctx.ip, idNumberIndex: this.deps.idNumberIndex(applicant.idNumber) });
+    const who = { name: applicant.name, idNumber: applicant.idNumber };
+    let answered: ApplicantOutcome | undefined;
+    let outage: unknown;
+    for (const kind of enabled) {
+      try {
+        const request = kind === 'carrier' ? { ...who, mobile: applicant.mobile } : who;
+        const out = await this.deps.registry.verify(kind, request, { actor: ctx.actor ?? 'registration' });
+        if (out.response.result === 'match') return { result: 'match', kind, evidenceId: out.evidence.id };
+        answered = { result: 'mismatch', kind, evidenceId: undefined };
+      } catch (e) {
+        if (!(e instanceof AppError) || e.kind !== 'unavailable') throw e;
+        outage = e;
+      }
+    }
+    // The population database's "no" is definitive; a carrier's "no" only when nothing else
+    // could be asked (the phone may be in a relative's name).
+    if (answered && (answered.kind === 'population' || outage === undefined)) return answered;
+    throw outage;
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.ts';
 import { person } from '../helpers/identities.ts';
+import { raiseTo } from '../helpers/assurance.ts';
 import { startRp, type RpServer } from '../helpers/rp-server.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -17,6 +18,8 @@ beforeAll(async () => {
   const r = await server.container.persons.register(rep);
   const a = await server.container.persons.register(agent);
   if (!r.ok || !a.ok) throw new Error('seed failed');
+  await raiseTo(server.container, r.personId!, rep, 'L3');
+  await raiseTo(server.container, a.personId!, agent, 'L2');
   const { enterprise, claimId } = await server.container.enterprises.claim(r.personId!, { creditCode: '91350100M000100Y43', name: '福州示例科技有限公司' });
   await server.container.enterprises.verifyClaim(claimId, 'operator', 'counter-1');
   const grant = await server.container.delegations.grant(r.personId!, enterprise.id, { agentName: agent.name, agentIdNumber: agent.idNumber, allPlatforms: true, platforms: [], expiresAt: new Date(Date.now() + 86_400_000) });

@@ -23,22 +23,15 @@ afterAll(async () => {
 });
 
 describe('in a real browser', () => {
-  it('registers, logs in at one platform and signs in silently at a second one', async () => {
+  it('logs in at one platform and signs in silently at a second one', async () => {
+    // Registration through the pages (with its SMS code) is registration-browser.test.ts.
     const citizen = person();
+    await server.container.persons.register(citizen);
     const context = await browser.newContext({ viewport: { width: 375, height: 740 }, locale: 'zh-CN' }); // phone width
     const page = await context.newPage();
 
     await page.goto(`${portal.url}/login`);
     await expect.poll(() => page.locator('h1').textContent()).toBe('登录');
-    await page.getByRole('link', { name: '没有账号？注册' }).click();
-    await page.getByLabel('真实姓名').fill(citizen.name);
-    await page.getByLabel('居民身份证号码').fill(citizen.idNumber);
-    await page.getByLabel('手机号码').fill(citizen.phone);
-    await page.getByLabel('设置密码').fill(citizen.password);
-    await page.getByLabel('确认密码').fill(citizen.password);
-    await page.getByRole('button', { name: '注册' }).click();
-    await expect.poll(() => page.getByRole('status').textContent()).toContain('注册申请已受理');
-
     // The layout fits the phone: no horizontal scrolling.
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
 

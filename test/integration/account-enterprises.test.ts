@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleLogin, section } from '../helpers/account.ts';
 import { UserAgent, type Page } from '../helpers/browser.ts';
 import { addChannel, registerFixture, startVerificationWorld, type VerificationWorld } from '../helpers/verification.ts';
+import { raiseTo } from '../helpers/assurance.ts';
 
 // The enterprise section of the account console, with the business registry answered by the
 // sandbox authority over HTTP.
@@ -21,6 +22,8 @@ describe('account console: enterprises and agents', () => {
   it('verifies a representative claim with the registry, then authorises an agent who accepts', async () => {
     const rep = await registerFixture(w.c, '张伟');
     const agent = await registerFixture(w.c, '李娜');
+    await raiseTo(w.c, rep.personId, rep.fixture, 'L3');
+    await raiseTo(w.c, agent.personId, agent.fixture, 'L2');
     const ua = new UserAgent(w.server.issuer);
     let home = await consoleLogin(ua, rep.fixture.idNumber, rep.password);
     expect(section(home, 'enterprises')).toContain('认领企业');
@@ -53,6 +56,7 @@ describe('account console: enterprises and agents', () => {
 
   it('rejects a claim the registry does not confirm, and keeps it pending when the registry is down', async () => {
     const impostor = await registerFixture(w.c, '王芳');
+    await raiseTo(w.c, impostor.personId, impostor.fixture, 'L3');
     const ua = new UserAgent(w.server.issuer);
     let home = await consoleLogin(ua, impostor.fixture.idNumber, impostor.password);
     home = (await ua.submit(home, '/account/enterprises/claim', QINGCHENG)) as Page;

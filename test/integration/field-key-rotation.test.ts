@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { migrateLatest, openDatabase, type Database } from '../../src/store/db.ts';
 import { freePort, testEnv, throwawayDatabase, tmpDir } from '../helpers/env.ts';
 import { person } from '../helpers/identities.ts';
+import { grantEvidence } from '../helpers/assurance.ts';
 import { totpCode } from '../../src/authn/totp.ts';
 
 // Rotating FIELD_ENCRYPTION_KEY: lookups keep working while old rows remain, `reencrypt` re-seals
@@ -39,18 +40,22 @@ describe('field key rotation', () => {
     let c: Container = await open({ FIELD_ENCRYPTION_KEY: keyA });
     const rep = await c.persons.register(citizen);
     const ag = await c.persons.register(agent);
-    const { enterprise, claimId } = await c.enterprises.claim(rep.ok ? rep.personId! : '', { creditCode: '91350100M000100Y43', name: '示例公司' });
-    await c.enterprises.verifyClaim(claimId, 'operator', 'ref');
-    const grant = await c.delegations.grant(rep.ok ? rep.personId! : '', enterprise.id, { agentName: agent.name, agentIdNumber: agent.idNumber, allPlatforms: true, platforms: [], expiresAt: new Date(Date.now() + 86_400_000) });
-    const { clientId, generatedSecret } = await c.clients.add({ redirect_uris: ['http://127.0.0.1:9/cb'] });
-    // A population match recorded under key A lifts the person to L2.
+    // Acting for an enterprise needs L3 (representative) and L2 (agent): face evidence here, the
+    // population match just below, the agent's match for accepting after the rotation.
+    await grantEvidence(c, rep.ok ? rep.personId! : '', citizen, ['face']);
+    await grantEvidence(c, ag.ok ? ag.personId! : '', agent, ['population']);
     const h = (v: string) => c.crypto.blindIndex(v, EVIDENCE_HASH_CONTEXT);
     await c.verification.evidence.record({
       id: randomUUID(), channelId: 'population-a', kind: 'population', result: 'match', errorCode: null, authorityRef: 'ref-1',
       checked: [{ field: 'name', hash: h(citizen.name), masked: '张*' }, { field: 'idNumber', hash: h(citizen.idNumber), masked: 'x' }],
       at: new Date().toISOString(), latencyMs: 5, subjectPersonId: rep.ok ? rep.personId! : null, actor: 'test',
     });
-    expect((await c.verification.assurance.levelOf(rep.ok ? rep.personId! : '')).level.id).toBe('L2');
+    const { enterprise, claimId } = await c.enterprises.claim(rep.ok ? rep.personId! : '', { creditCode: '91350100M000100Y43', name: '示例公司' });
+    await c.enterprises.verifyClaim(claimId, 'operator', 'ref');
+    const grant = await c.delegations.grant(rep.ok ? rep.personId! : '', enterprise.id, { agentName: agent.name, agentIdNumber: agent.idNumber, allPlatforms: true, platforms: [], expiresAt: new Date(Date.now() + 86_400_000) });
+    const { clientId, generatedSecret } = await c.clients.add({ redirect_uris: ['http://127.0.0.1:9/cb'] });
+    // Population and face matches recorded under key A: L3.
+    expect((await c.verification.assurance.levelOf(rep.ok ? rep.personId! : '')).level.id).toBe('L3');
     // An authenticator app and recovery codes set up under key A.
     const pid = rep.ok ? rep.personId! : '';
     await c.factors.totp.start(pid);
@@ -68,7 +73,7 @@ describe('field key rotation', () => {
     await reencryptCommand([], { out: (l) => lines.push(l), err: () => {}, readStdin: async () => '' }, c);
     expect(lines).toContain('persons: 2 re-encrypted');
     expect(lines).toContain('delegations: 1 re-encrypted');
-    expect(lines).toContain('evidence: 1 re-encrypted');
+    expect(lines).toContain('evidence: 3 re-encrypted');
     expect(lines.join('\n')).toMatch(/clients: [1-9]\d* re-encrypted/);
     expect(lines).toContain('authenticators: 1 re-encrypted');
     // Recovery codes (keyed hashes) work while the old key is configured.
@@ -81,7 +86,7 @@ describe('field key rotation', () => {
     expect((await c.persons.get(ag.ok ? ag.personId! : ''))?.idNumber).toBe(agent.idNumber);
     await c.delegations.accept(ag.ok ? ag.personId! : '', grant);
     expect((await c.clients.providerMetadata(clientId))?.client_secret).toBe(generatedSecret);
-    expect((await c.verification.assurance.levelOf(rep.ok ? rep.personId! : '')).level.id).toBe('L2');
+    expect((await c.verification.assurance.levelOf(rep.ok ? rep.personId! : '')).level.id).toBe('L3');
     expect(await c.factors.totp.verify(pid, totpCode(totpSecret), '10.0.0.2')).toBe(true);
     const rows = JSON.stringify(await db.knex('persons').select());
     expect(rows).not.toContain(citizen.idNumber);

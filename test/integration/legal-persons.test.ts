@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserAgent, type Page } from '../helpers/browser.ts';
 import { person } from '../helpers/identities.ts';
+import { raiseTo } from '../helpers/assurance.ts';
 import { registerPlatform, type Platform } from '../helpers/platform.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -43,6 +44,10 @@ beforeAll(async () => {
     if (!r.ok || !r.personId) throw new Error('seed failed');
     ids[k] = r.personId;
   }
+  // Acting for an enterprise needs L3 (representatives) and L2 (agents); the stranger stays at L1.
+  await raiseTo(server.container, ids.rep!, rep, 'L3');
+  await raiseTo(server.container, ids.newRep!, newRep, 'L3');
+  await raiseTo(server.container, ids.agent!, agent, 'L2');
 });
 afterAll(() => server?.stop());
 

@@ -1,88 +1,81 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UserAgent, type Page } from '../helpers/browser.ts';
 import { idNumber, person } from '../helpers/identities.ts';
 import { loginThrough, registerPlatform, type Platform } from '../helpers/platform.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { registerPage, registerThroughPages, registrationForm as form, strip } from '../helpers/registration.ts';
+import { addChannel, startVerificationWorld, type VerificationWorld } from '../helpers/verification.ts';
 
-let server: TestServer;
+// An SMS channel on the sandbox (codes read from its outbox), no population channel: the
+// real-name check is off (registration-real-name.test.ts has it on).
+let w: VerificationWorld;
 let platform: Platform;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  platform = await registerPlatform(server.container, server.issuer);
+  w = await startVerificationWorld();
+  await addChannel(w, 'sms', 'sms-a');
+  platform = await registerPlatform(w.c, w.server.issuer);
 });
-afterAll(() => server?.stop());
-
-async function registerPage(ua: UserAgent): Promise<Page> {
-  const start = await platform.authorize();
-  const login = await ua.page(start.url);
-  return ua.page(/href="([^"]*\/register)"/.exec(login.html)![1]!);
-}
-
-const form = (p: ReturnType<typeof person>) => ({ name: p.name, idNumber: p.idNumber, phone: p.phone, password: p.password, passwordConfirm: p.password });
+afterAll(() => w?.stop());
+// Registrations from one address are limited (10 an hour, one code a minute per number): each test starts afresh.
+beforeEach(async () => { await w.c.db.knex('rate_limits').delete(); });
 
 describe('registration page', () => {
-  it('creates an account that can log in, storing no identifier in clear', async () => {
-    const ua = new UserAgent(server.issuer);
+  it('creates an account with its phone proven, that can log in, storing no identifier in clear', async () => {
+    const ua = new UserAgent(w.server.issuer);
     const citizen = person();
+    const done = await registerThroughPages(ua, platform, w.admin, citizen);
+    expect(done.html).toContain('注册申请已受理');
     const start = await platform.authorize();
-    await ua.page(start.url);
-    const page = await ua.page(/href="([^"]*\/register)"/.exec((await ua.page(start.url)).html)![1]!);
-    const done = await ua.submit(page, '/register', form(citizen));
-    expect('html' in done && done.html).toContain('注册申请已受理');
-    const callback = await loginThrough(ua, start.url, citizen.idNumber, citizen.password);
+    const callback = await loginThrough(new UserAgent(w.server.issuer), start.url, citizen.idNumber, citizen.password);
     expect(new URL(callback).searchParams.get('code')).toBeTruthy();
+    const row = await w.c.persons.findByIdentifier(citizen.phone);
+    expect(row?.phone_verified_at).toBeInstanceOf(Date);
+    expect((await w.c.verification.assurance.levelOf(row!.id)).level.id).toBe('L1');
 
-    const rows = await server.container.db.knex('persons').select();
-    const dump = JSON.stringify(rows);
+    const dump = JSON.stringify([await w.c.db.knex('persons').select(), await w.c.db.knex('pending_registrations').select()]);
     expect(dump).not.toContain(citizen.idNumber);
     expect(dump).not.toContain(citizen.phone);
     expect(dump).not.toContain(citizen.name);
   });
 
-  it('answers a second registration of the same ID number exactly like a new one, and keeps one account', async () => {
+  it('without the real-name check, answers a second registration of the same ID number exactly like a new one, and keeps one account', async () => {
     const first = person();
-    await server.container.persons.register(first);
-    const ua = new UserAgent(server.issuer);
-    const dup = await ua.submit(await registerPage(ua), '/register', form({ ...person(), idNumber: first.idNumber }));
-    const fresh = await ua.submit(await registerPage(ua), '/register', form(person()));
-    expect('html' in dup && 'html' in fresh).toBe(true);
-    const strip = (h: string) => h.replace(/value="[^"]*"/g, '').replace(/\/interaction\/[\w-]+/g, '');
-    expect(strip((dup as Page).html)).toBe(strip((fresh as Page).html));
-    expect((dup as Page).status).toBe((fresh as Page).status);
+    await w.c.persons.register(first);
+    const dup = await registerThroughPages(new UserAgent(w.server.issuer), platform, w.admin, { ...person(), idNumber: first.idNumber });
+    const fresh = await registerThroughPages(new UserAgent(w.server.issuer), platform, w.admin, person());
+    expect(strip(dup.html)).toBe(strip(fresh.html));
+    expect(dup.status).toBe(fresh.status);
 
-    const count = await server.container.db.knex('persons').where({ id_number_bidx: server.container.persons.idNumberIndex(first.idNumber) }).count({ n: '*' });
+    const count = await w.c.db.knex('persons').where({ id_number_bidx: w.c.persons.idNumberIndex(first.idNumber) }).count({ n: '*' });
     expect(Number(count[0]!.n)).toBe(1);
-    // The original password still works; the second one does not.
     const start = await platform.authorize();
-    await expect(loginThrough(new UserAgent(server.issuer), start.url, first.idNumber, first.password)).resolves.toContain('code=');
+    await expect(loginThrough(new UserAgent(w.server.issuer), start.url, first.idNumber, first.password)).resolves.toContain('code=');
   });
 
   it('shows a localised error per field and keeps what was typed (but never the password)', async () => {
-    const ua = new UserAgent(server.issuer);
-    const bad = await ua.submit(await registerPage(ua), '/register', { name: '王五', idNumber: '110105194912310021', phone: '1234', password: 'short', passwordConfirm: 'short' });
-    expect('html' in bad && bad.status).toBe(400);
-    const html = (bad as Page).html;
-    expect(html).toContain('校验位');
-    expect(html).toContain('请输入 11 位中国大陆手机号码');
-    expect(html).toContain('密码至少 8 位');
-    expect(html).toContain('value="王五"');
-    expect(html).not.toContain('value="short"');
-    expect(html).not.toContain('110105194912310021');
+    const ua = new UserAgent(w.server.issuer);
+    const bad = (await ua.submit(await registerPage(ua, platform), '/register', { name: '王五', idNumber: '110105194912310021', phone: '1234', password: 'short', passwordConfirm: 'short' })) as Page;
+    expect(bad.status).toBe(400);
+    expect(bad.html).toContain('校验位');
+    expect(bad.html).toContain('请输入 11 位中国大陆手机号码');
+    expect(bad.html).toContain('密码至少 8 位');
+    expect(bad.html).toContain('value="王五"');
+    expect(bad.html).not.toContain('value="short"');
+    expect(bad.html).not.toContain('110105194912310021');
 
-    const en = new UserAgent(server.issuer);
+    const en = new UserAgent(w.server.issuer);
     const start = await platform.authorize();
-    const login = await en.page(`${start.url}`);
+    const login = await en.page(start.url);
     const reg = await en.page(/href="([^"]*\/register)"/.exec(login.html)![1]! + '?lang=en');
-    const enBad = await en.submit(reg, '/register', { name: 'Li Si', idNumber: '11010519491231002X', phone: '13800000000', password: 'abc', passwordConfirm: 'abd' });
-    expect((enBad as Page).html).toContain('The two passwords differ');
-    expect((enBad as Page).html).toContain('lang="en"');
+    const enBad = (await en.submit(reg, '/register', { name: 'Li Si', idNumber: '11010519491231002X', phone: '13800000000', password: 'abc', passwordConfirm: 'abd' })) as Page;
+    expect(enBad.html).toContain('The two passwords differ');
+    expect(enBad.html).toContain('lang="en"');
   });
 
   it('rejects a form without its CSRF token', async () => {
-    const ua = new UserAgent(server.issuer);
-    const page = await registerPage(ua);
-    const res = await ua.request(new URL(/action="([^"]*\/register)"/.exec(page.html)![1]!, server.issuer).toString(), {
+    const ua = new UserAgent(w.server.issuer);
+    const page = await registerPage(ua, platform);
+    const res = await ua.request(new URL(/action="([^"]*\/register)"/.exec(page.html)![1]!, w.server.issuer).toString(), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ ...form(person()), _csrf: 'forged' }),
@@ -93,8 +86,8 @@ describe('registration page', () => {
 
   it('throttles repeated wrong passwords for one account without revealing whether it exists', async () => {
     const victim = person();
-    await server.container.persons.register(victim);
-    const ua = new UserAgent(server.issuer);
+    await w.c.persons.register(victim);
+    const ua = new UserAgent(w.server.issuer);
     const start = await platform.authorize();
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
@@ -104,10 +97,8 @@ describe('registration page', () => {
     }
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses[5]).toBe(429);
-    // Even the right password is refused while throttled.
     const login = await ua.page(start.url);
     expect(((await ua.submit(login, '/login', { identifier: victim.idNumber, password: victim.password })) as Page).status).toBe(429);
-    // An unknown number is throttled the same way (no enumeration through the limiter).
     const ghost = idNumber('19800101');
     const ghostStatuses: number[] = [];
     for (let i = 0; i < 6; i++) {
@@ -120,14 +111,14 @@ describe('registration page', () => {
 
 describe('service endpoints', () => {
   it('reports health and readiness', async () => {
-    expect(await (await fetch(`${server.issuer}/healthz`)).json()).toEqual({ status: 'ok' });
-    const ready = await fetch(`${server.issuer}/readyz`);
+    expect(await (await fetch(`${w.server.issuer}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${w.server.issuer}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready' });
   });
 
   it('serves pages with a strict CSP and no external resources', async () => {
-    const ua = new UserAgent(server.issuer);
+    const ua = new UserAgent(w.server.issuer);
     const start = await platform.authorize();
     const res = await ua.request(start.url);
     const page = await ua.request(res.headers.get('location')!);
@@ -135,13 +126,12 @@ describe('service endpoints', () => {
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     const html = await page.text();
     expect(html).not.toMatch(/(src|href)="https?:/);
-    // The login page runs the passkey ceremony: our own two files, nothing inline, nothing else.
     expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self';/);
     expect([...html.matchAll(/<script[^>]*>[^<]*/g)].map((m) => m[0])).toEqual(['<script src="/assets/webauthn.js" defer>', '<script src="/assets/passkey.js" defer>']);
   });
 
   it('answers unknown pages without a stack trace', async () => {
-    const res = await fetch(`${server.issuer}/interaction/doesnotexist`, { headers: { accept: 'text/html' } });
+    const res = await fetch(`${w.server.issuer}/interaction/doesnotexist`, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(html).toContain('登录页面已过期');

@@ -10,6 +10,8 @@ import {
   loadLadder,
   parseLadder,
   planTo,
+  registrationChecks,
+  representationMinimums,
   type EvidenceFact,
 } from '../../src/verification/assurance-ladder.ts';
 
@@ -35,6 +37,8 @@ describe('the default ladder', () => {
     expect(level([fact('population', 10), fact('face', 10)])).toBe('L3');
     expect(level([fact('population', 10), fact('bank_card', 1)])).toBe('L3');
     expect(level([fact('population', 10), fact('carrier', 1)])).toBe('L2'); // carrier is not an L3 check
+    expect(level([fact('carrier', 1)])).toBe('L2'); // name + ID number + phone in one call: as good as the population match
+    expect(level([fact('carrier', 1), fact('face', 1)])).toBe('L3');
     expect(level([fact('counter', 100)])).toBe('L4');
   });
 
@@ -49,8 +53,8 @@ describe('the default ladder', () => {
   });
 
   it('plans the checks a person can run online, and refuses counter-only levels', () => {
-    expect(planTo(ladder, [], 1, now)).toEqual({ target: 1, missing: [['population']] });
-    expect(planTo(ladder, [], 2, now)).toEqual({ target: 2, missing: [['population'], ['face', 'bank_card']] });
+    expect(planTo(ladder, [], 1, now)).toEqual({ target: 1, missing: [['population', 'carrier']] });
+    expect(planTo(ladder, [], 2, now)).toEqual({ target: 2, missing: [['population', 'carrier'], ['face', 'bank_card']] });
     expect(planTo(ladder, [fact('population', 3)], 2, now)).toEqual({ target: 2, missing: [['face', 'bank_card']] });
     expect(planTo(ladder, [fact('population', 3), fact('face', 3)], 2, now)).toEqual({ target: 2, missing: [] });
     expect(planTo(ladder, [], 3, now)).toBeUndefined();
@@ -91,5 +95,28 @@ describe('ladder configuration', () => {
       { id: 'L1', acr: 'a', name: { 'zh-CN': 'x', en: 'x' }, requires: [] },
       { id: 'L2', acr: 'a', name: { 'zh-CN': 'x', en: 'x' }, requires: [] },
     ] })).toThrow(/acr values must be unique/);
+  });
+});
+
+describe('registration and representation settings of the ladder', () => {
+  const base = [
+    { id: 'A', acr: 'a', name: { 'zh-CN': 'x', en: 'x' }, requires: [] },
+    { id: 'B', acr: 'b', name: { 'zh-CN': 'x', en: 'x' }, requires: [{ anyOf: [{ kind: 'population', validDays: 1 }] }] },
+  ];
+
+  it('the default ladder: carrier then population at registration; L3 to claim, L2 to accept', () => {
+    expect(registrationChecks(ladder)).toEqual(['carrier', 'population']);
+    expect(representationMinimums(ladder)).toEqual({ legalRepresentative: 2, agent: 1 });
+  });
+
+  it('defaults without the sections, and refuses a minimum naming no level', () => {
+    const plain = parseLadder({ levels: base });
+    expect(registrationChecks(plain)).toEqual(['population']);
+    expect(representationMinimums(plain)).toEqual({ legalRepresentative: 1, agent: 1 });
+    expect(representationMinimums(parseLadder({ levels: base, representation: { legalRepresentativeMinimum: 'B', agentMinimum: 'A' } })))
+      .toEqual({ legalRepresentative: 1, agent: 0 });
+    expect(() => parseLadder({ levels: base, representation: { legalRepresentativeMinimum: 'L9', agentMinimum: 'A' } }))
+      .toThrow(/representation\.legalRepresentativeMinimum/);
+    expect(() => parseLadder({ levels: base, registration: { realNameChecks: ['face'] } })).toThrow(/registration/);
   });
 });

@@ -67,4 +67,10 @@ describe('config', () => {
     expect(c.loginLimits.lockout).toEqual({ baseSeconds: 30, maxSeconds: 600 });
     expect(loadConfig({ ...secrets() }).loginLimits.lockout).toEqual({ baseSeconds: 60, maxSeconds: 3600 });
   });
+
+  it('reads REGISTRATION_REAL_NAME, unset meaning "decided by the channels enabled"', () => {
+    expect(loadConfig({ ...secrets(), DATA_DIR: tmpDir() }).registrationRealName).toBeUndefined();
+    expect(loadConfig({ ...secrets(), DATA_DIR: tmpDir(), REGISTRATION_REAL_NAME: 'optional' }).registrationRealName).toBe('optional');
+    expect(() => loadConfig({ ...secrets(), DATA_DIR: tmpDir(), REGISTRATION_REAL_NAME: 'maybe' })).toThrow(/REGISTRATION_REAL_NAME/);
+  });
 });
