@@ -94,6 +94,10 @@ const envSchema = z.object({
   // Text the account's phone when it logs in from a browser it never used before. Default on in
   // production only: development and test have no SMS channel to pay for.
   NEW_DEVICE_SMS: bool.optional(),
+  // A person's request to close their account waits this long (cancellable, the account working as
+  // before) before the closing job erases it: a week to think again, or to notice a request made
+  // by someone else with the account.
+  ACCOUNT_CLOSURE_COOLING_OFF_DAYS: int(0, 365).default(7),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -177,6 +181,8 @@ export interface Config {
   metrics: { allow: string[]; token: string | undefined };
   /** Send an SMS notice when an account logs in from a browser it has not used before. */
   newDeviceSms: boolean;
+  /** Days between a request to close an account and its closure (cancellable meanwhile). */
+  accountClosureCoolingOffDays: number;
   /** Lifetimes in seconds; chosen for government services, not the library's 14-day defaults. */
   ttl: {
     session: number; // absolute SSO session: a working day
@@ -313,6 +319,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       lockout: { baseSeconds: e.LOGIN_LOCKOUT_SECONDS, maxSeconds: Math.max(e.LOGIN_LOCKOUT_SECONDS, e.LOGIN_LOCKOUT_MAX_SECONDS) },
     },
     newDeviceSms: e.NEW_DEVICE_SMS ?? production,
+    accountClosureCoolingOffDays: e.ACCOUNT_CLOSURE_COOLING_OFF_DAYS,
     ttl: {
       session: e.SESSION_ABSOLUTE_SECONDS,
       sessionIdle: Math.min(e.SESSION_IDLE_SECONDS, e.SESSION_ABSOLUTE_SECONDS),

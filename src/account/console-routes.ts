@@ -24,6 +24,7 @@ import type { SecurityDeps } from './security-routes.ts';
 import type { Passkeys } from '../authn/passkeys.ts';
 import { phoneRoutes } from './phone-routes.ts';
 import type { SmsCodes } from '../authn/sms-codes.ts';
+import type { RightsDeps } from './rights-routes.ts';
 
 /** The level held, in the visitor's language; absent until verification is wired in. */
 export type LevelOf = (personId: string, locale: Locale) => Promise<string | undefined>;
@@ -47,16 +48,18 @@ export interface ConsoleDeps extends LoginDeps {
   passkeys?: Passkeys;
   /** Codes to the bound mobile ("verify my mobile number", src/account/phone-routes.ts). */
   smsCodes: SmsCodes;
+  /** Download my data, close my account (src/account/rights-routes.ts); home shows a pending closure. */
+  rights?: RightsDeps;
 }
 
-const NOTICES = new Set(['account.phone_done', 'account.consent_withdrawn', 'account.session_ended', 'account.session_gone', 'account.password_changed']);
+const NOTICES = new Set(['rights.closure_cancelled', 'account.phone_done', 'account.consent_withdrawn', 'account.session_ended', 'account.session_gone', 'account.password_changed']);
 const field = (ctx: Context, name: string) => {
   const v = (ctx.request as { body?: Record<string, unknown> }).body?.[name];
   return typeof v === 'string' ? v : '';
 };
 
 /** Dates in China Standard Time: the service's users and its operators are all in it. */
-function formatter(locale: Locale) {
+export function formatter(locale: Locale) {
   const tag = locale === 'en' ? 'en-GB' : 'zh-CN';
   const dateTime = new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Shanghai' });
   const date = new Intl.DateTimeFormat(tag, { dateStyle: 'long', timeZone: 'Asia/Shanghai' });
@@ -82,12 +85,13 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
     const person = await deps.persons.get(sub);
     if (!person || person.status !== 'active') throw new AppError('account.inactive');
     const locale = localeOf(ctx);
-    const [consents, sessions, level, enterprises, passkeys] = await Promise.all([
+    const [consents, sessions, level, enterprises, passkeys, closure] = await Promise.all([
       deps.consents.list(sub),
       deps.sessions.list(sub, sid),
       deps.levelOf?.(sub, locale),
       deps.enterprises?.(sub),
       deps.passkeys?.list(sub),
+      deps.rights?.closures.pending(sub),
     ]);
     const q = typeof ctx.query.notice === 'string' ? ctx.query.notice : '';
     // Enterprise and agent outcomes report through their own (known) message codes.
@@ -101,6 +105,8 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
       sessions,
       enterprises,
       passkeyCount: passkeys?.length,
+      rights: Boolean(deps.rights),
+      closure,
       recentLogin: await deps.reauth.satisfied(accountOf(ctx)),
       fmt: formatter(locale),
     });
