@@ -35,3 +35,11 @@ export async function reauthenticateWithPasskey(ua: UserAgent, to: string, who: 
   if ('redirect' in done || !done.url.endsWith(to)) throw new Error('the re-authentication did not return to the console');
   return done;
 }
+
+/** Usernameless passkey login on the login page `url` leads to; the redirect, or the page refusing it. */
+export async function passkeyLogin(ua: UserAgent, url: string, auth: SoftAuthenticator) {
+  const login = await ua.page(url);
+  const uid = /\/interaction\/([^/]+)\/passkey\/options/.exec(login.html)![1]!;
+  const options = await postOptions(ua, `/interaction/${uid}/passkey/options`, login);
+  return ua.submit(login, '/passkey/verify', { credential: JSON.stringify(auth.get(options)) });
+}

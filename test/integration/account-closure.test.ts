@@ -16,8 +16,8 @@ import { UserAgent, type Page } from '../helpers/browser.ts';
 import { cli } from '../helpers/cli-in-process.ts';
 import { person } from '../helpers/identities.ts';
 import { BACKCHANNEL_EVENT, startLogoutReceiver, type LogoutReceiver } from '../helpers/logout-receiver.ts';
-import { addFirstPasskey } from '../helpers/passkey-console.ts';
-import { loginThrough, offlineLogin, registerPlatform, type Platform } from '../helpers/platform.ts';
+import { addFirstPasskey, passkeyLogin } from '../helpers/passkey-console.ts';
+import { consentIfAsked, loginThrough, offlineLogin, registerPlatform, type Platform } from '../helpers/platform.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
 
@@ -126,7 +126,8 @@ describe('closing my account', () => {
     // enterprise it represents plus one it acts for as an agent.
     const tokens = await offlineLogin(platform, new UserAgent(server.issuer), citizen.idNumber, citizen.password);
     const oldSub = tokens.claims()!.sub;
-    await addFirstPasskey(server.issuer, citizen, new SoftAuthenticator(server.issuer), '我的手机');
+    const key = new SoftAuthenticator(server.issuer);
+    await addFirstPasskey(server.issuer, citizen, key, '我的手机');
     await c.factors.recoveryCodes.generate(personId, '127.0.0.1');
     await c.verification.evidence.record({
       id: randomUUID(), channelId: 'population-main', kind: 'population', result: 'match', errorCode: null, authorityRef: 'GA-1',
@@ -150,6 +151,9 @@ describe('closing my account', () => {
     // Not due yet: the job leaves it, and the account works during the cooling-off period.
     expect(await c.closures.closeDue('test')).toBe(0);
     expect(await loginWorks(citizen.idNumber)).toBe(true);
+    const browser = new UserAgent(server.issuer);
+    const viaPasskey = await consentIfAsked(browser, await passkeyLogin(browser, (await platform.authorize()).url, key));
+    expect(new URL(viaPasskey).searchParams.has('code')).toBe(true);
 
     // The cooling-off period has run out; the server's job and the operator's CLI run at once.
     await knex('account_closures').where({ person_id: personId }).update({ due_at: knex.raw("now() - interval '1 minute'") });
@@ -175,6 +179,9 @@ describe('closing my account', () => {
     // Nothing opens any more; what was open is revoked and the platform was told.
     expect(await loginWorks(citizen.idNumber)).toBe(false);
     expect(await loginWorks(citizen.phone)).toBe(false);
+    const byPasskey = await passkeyLogin(new UserAgent(server.issuer), (await platform.authorize()).url, key);
+    expect('redirect' in byPasskey).toBe(false);
+    expect((byPasskey as Page).status).toBe(401);
     await expect(oidc.refreshTokenGrant(platform.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     await expect.poll(() => oidc.fetchUserInfo(platform.config, tokens.access_token, oldSub).then(() => true, () => false), { timeout: 2000 }).toBe(false);
     expect(await c.models.sessionsOf(personId)).toHaveLength(0);
