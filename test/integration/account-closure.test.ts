@@ -182,6 +182,11 @@ describe('closing my account', () => {
     const byPasskey = await passkeyLogin(new UserAgent(server.issuer), (await platform.authorize()).url, key);
     expect('redirect' in byPasskey).toBe(false);
     expect((byPasskey as Page).status).toBe(401);
+    // An SMS login code: the number finds no account any more, so none is issued (a decoy answer).
+    const smsCodes = () => knex('one_time_codes').where({ purpose: 'sms-login' }).count({ n: '*' });
+    const issued = await smsCodes();
+    expect((await c.smsCodes.sendLoginCode(citizen.phone, '127.0.0.1')).codeId).toEqual(expect.any(String));
+    expect(await smsCodes()).toEqual(issued);
     await expect(oidc.refreshTokenGrant(platform.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     await expect.poll(() => oidc.fetchUserInfo(platform.config, tokens.access_token, oldSub).then(() => true, () => false), { timeout: 2000 }).toBe(false);
     expect(await c.models.sessionsOf(personId)).toHaveLength(0);
