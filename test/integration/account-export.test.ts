@@ -70,7 +70,7 @@ describe('download my data', () => {
     // A password alone is not enough once the account has a passkey.
     const page = await ua.page('/account/data');
     expect(page.html).toContain('id="reauth-link"');
-    const refused = await exportRequest(ua, csrfOf(page));
+    const refused = await exportRequest(ua, csrfOf(await ua.page('/account')));
     expect(refused.status).toBe(403);
     expect(refused.headers.get('content-disposition')).toBeNull();
 
