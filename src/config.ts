@@ -97,6 +97,10 @@ const envSchema = z.object({
   // Registration's real-name check (identity/registration.ts). Unset: `required` while a
   // population channel is enabled (decided at each registration: channels change at run time).
   REGISTRATION_REAL_NAME: z.enum(['required', 'optional', 'off']).optional(),
+  // A person's request to close their account waits this long (cancellable, the account working as
+  // before) before the closing job erases it: a week to think again, or to notice a request made
+  // by someone else with the account.
+  ACCOUNT_CLOSURE_COOLING_OFF_DAYS: int(0, 365).default(7),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -182,6 +186,8 @@ export interface Config {
   registrationRealName: 'required' | 'optional' | 'off' | undefined;
   /** Send an SMS notice when an account logs in from a browser it has not used before. */
   newDeviceSms: boolean;
+  /** Days between a request to close an account and its closure (cancellable meanwhile). */
+  accountClosureCoolingOffDays: number;
   /** Lifetimes in seconds; chosen for government services, not the library's 14-day defaults. */
   ttl: {
     session: number; // absolute SSO session: a working day
@@ -319,6 +325,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     },
     newDeviceSms: e.NEW_DEVICE_SMS ?? production,
     registrationRealName: e.REGISTRATION_REAL_NAME,
+    accountClosureCoolingOffDays: e.ACCOUNT_CLOSURE_COOLING_OFF_DAYS,
     ttl: {
       session: e.SESSION_ABSOLUTE_SECONDS,
       sessionIdle: Math.min(e.SESSION_IDLE_SECONDS, e.SESSION_ABSOLUTE_SECONDS),

@@ -46,6 +46,9 @@ import { buildProvider } from './oidc/provider.ts';
 import { ProviderHolder } from './oidc/provider-holder.ts';
 import { SessionsService } from './oidc/sessions-service.ts';
 import { AccountStatus } from './identity/account-status.ts';
+import { AccountClosure } from './identity/account-closure.ts';
+import { AccountClosureStore } from './store/account-closures.ts';
+import { PersonalDataStore } from './store/personal-data.ts';
 import { AuditStore } from './store/audit.ts';
 import { ChangeFeed } from './store/change-feed.ts';
 import { ClientStore } from './store/clients.ts';
@@ -108,6 +111,10 @@ export interface Container {
   sessions: SessionsService;
   /** Disabling and enabling accounts. */
   accounts: AccountStatus;
+  /** Closing accounts at their owner's request, after the cooling-off period. */
+  closures: AccountClosure;
+  /** Reads for the person's own data export (the account console's "download my data"). */
+  personalData: PersonalDataStore;
   /** Channels, evidence, assurance levels, checks (container-verification.ts). */
   verification: VerificationModule;
   /** argon2id with the configured cost (the account page's password change hashes with it). */
@@ -213,13 +220,18 @@ export async function createContainer(config: Config, opts: { database?: Databas
   });
   const accounts = new AccountStatus(persons, audit,
     (personId, by) => sessions.endAll(personId, { reason: 'account_disabled', actor: by.actor, ip: by.ip }));
+  const closures = new AccountClosure({
+    store: new AccountClosureStore(db.knex), persons, audit, coolingOffDays: config.accountClosureCoolingOffDays,
+    endEverything: (personId, by) => sessions.endAll(personId, { reason: 'account_closed', actor: by.actor, ip: by.ip }),
+  });
+  const personalData = new PersonalDataStore(db.knex);
   clients.validator = async (metadata) => { await provider.current.Client.validate(metadata as Parameters<typeof provider.current.Client.validate>[0]); };
   // Registered when the app is built (after migrations), and again at first use if that failed.
   const accountClient = new AccountClient(clients, config.issuer);
 
   return {
     config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, auditTrail, metrics, provider, verification,
-    enterprises, delegations, representation, registration, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, phoneChange, loginDevices, sessions, accounts, hasher, accountClient,
+    enterprises, delegations, representation, registration, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, phoneChange, loginDevices, sessions, accounts, closures, personalData, hasher, accountClient,
     async close() {
       provider.stop();
       await verification.close();

@@ -11,6 +11,7 @@ export type HttpErrorStatus = 400 | 401 | 403 | 404 | 409 | 429 | 500 | 503;
 export type ErrorSpec = readonly [status: HttpErrorStatus, zh: string, en: string];
 
 export const ERROR_CODES = {
+  'account.closure_not_pending': [409, '没有待处理的注销申请，或注销已在进行中，无法撤销', 'There is no pending closure request, or the closure is already under way and can no longer be cancelled'],
   'account.code_rejected': [401, '登录未能完成，请重新登录', 'The login could not be completed; please log in again'],
   'account.consent_not_found': [404, '未找到该授权记录', 'No such authorisation'],
   'account.id_token_invalid': [401, '登录凭据无效，请重新登录', 'The login credential is not valid; please log in again'],

@@ -32,6 +32,10 @@ export async function startServer(config: Config, opts: { migrate: boolean }): P
     Promise.all([container.models.sweep(), container.limits.sweep(), container.actingRoles.sweep(), container.recovery.sweep(), container.oneTimeCodes.sweep(), container.passkeys.sweep(), container.loginDevices.sweep(), container.registration.sweep()])
       .then(([models, limits]) => { if (models || limits) logger.debug({ models, limits }, 'swept expired rows'); })
       .catch((err) => logger.warn({ err }, 'sweep failed'));
+    // Accounts whose cooling-off period has ended: every process may run it, each closure is claimed once.
+    container.closures.closeDue('closure_job')
+      .then((closed) => { if (closed) logger.info({ closed }, 'accounts closed at their owners\' request'); })
+      .catch((err) => logger.warn({ err }, 'account closure job failed'));
   }, 60_000);
   sweeper.unref();
   const checkpoints = config.auditCheckpointMinutes > 0 ? setInterval(() => {

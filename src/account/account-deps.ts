@@ -7,6 +7,7 @@ import { Consents } from './consents.ts';
 import { PasswordChange } from './password-change.ts';
 import { reauth } from './reauth.ts';
 import { SsoSessions } from './sso-sessions.ts';
+import { DataExport } from './data-export.ts';
 
 /** Also registers the console's built-in client: buildApp runs once the schema is current. */
 export function accountDeps(c: Container): AccountDeps {
@@ -21,13 +22,24 @@ export function accountDeps(c: Container): AccountDeps {
   };
   // A re-authentication must use the account's authenticator app or passkey when it has one.
   const strongReauth = reauth(async (personId) => (await c.factors.totp.status(personId)).enrolled || (await c.passkeys.list(personId)).length > 0);
+  const sessions = new SsoSessions(c.sessions, names);
+  const consents = new Consents(c.sessions, names, c.audit);
+  const dataExport = new DataExport({
+    persons: c.persons, store: c.personalData, audit: c.audit, issuer: c.config.issuer,
+    consents: (id) => consents.list(id),
+    sessions: (id, sid) => sessions.list(id, sid),
+    level: async (id) => (await c.verification.assurance.levelOf(id)).level,
+    auditEvents: (filter) => c.auditTrail.query(filter),
+    closure: (id) => c.closures.pending(id),
+  });
   return {
     issuer: c.config.issuer,
     reauth: strongReauth,
     listenHost: c.config.host,
     accountClient: c.accountClient,
-    sessions: new SsoSessions(c.sessions, names),
-    consents: new Consents(c.sessions, names, c.audit),
+    sessions,
+    consents,
+    rights: { dataExport, closures: c.closures, coolingOffDays: c.config.accountClosureCoolingOffDays, reauth: strongReauth, throttle: c.throttle },
     passwords: new PasswordChange(c.persons, c.hasher, c.audit,
       (accountId, sid, ip) => c.sessions.endOthers(accountId, sid, { reason: 'password_changed', actor: accountId, ip })),
     persons: c.persons,

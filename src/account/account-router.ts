@@ -11,6 +11,7 @@ import { consoleRoutes, type ConsoleDeps } from './console-routes.ts';
 import { loginRoutes, requireAccount } from './login-routes.ts';
 import { securityRoutes } from './security-routes.ts';
 import { passkeyRoutes } from './passkey-routes.ts';
+import { rightsRoutes } from './rights-routes.ts';
 
 export type { ConsoleDeps as AccountDeps } from './console-routes.ts';
 
@@ -24,6 +25,7 @@ export function accountRouter(deps: ConsoleDeps): Router {
   loginRoutes(router, deps);
   consoleRoutes(router, deps);
   if (deps.security) securityRoutes(router, deps.security, requireAccount(deps));
+  if (deps.rights) rightsRoutes(router, deps.rights, requireAccount(deps));
   if (deps.passkeys) passkeyRoutes(router, { passkeys: deps.passkeys, throttle: deps.throttle, reauth: deps.reauth }, requireAccount(deps));
   return router;
 }

@@ -26,6 +26,7 @@ import { phoneRoutes } from './phone-routes.ts';
 import { phoneChangeRoutes } from './phone-change-routes.ts';
 import type { PhoneChange } from '../authn/phone-change.ts';
 import type { SmsCodes } from '../authn/sms-codes.ts';
+import type { RightsDeps } from './rights-routes.ts';
 
 /** The level held, in the visitor's language; absent until verification is wired in. */
 export type LevelOf = (personId: string, locale: Locale) => Promise<string | undefined>;
@@ -51,16 +52,18 @@ export interface ConsoleDeps extends LoginDeps {
   smsCodes: SmsCodes;
   /** Moving the account to a new mobile number (src/account/phone-change-routes.ts). */
   phoneChange?: PhoneChange;
+  /** Download my data, close my account (src/account/rights-routes.ts); home shows a pending closure. */
+  rights?: RightsDeps;
 }
 
-const NOTICES = new Set(['account.phone_done', 'account.phone_changed', 'account.consent_withdrawn', 'account.session_ended', 'account.session_gone', 'account.password_changed']);
+const NOTICES = new Set(['rights.closure_cancelled', 'account.phone_done', 'account.phone_changed', 'account.consent_withdrawn', 'account.session_ended', 'account.session_gone', 'account.password_changed']);
 const field = (ctx: Context, name: string) => {
   const v = (ctx.request as { body?: Record<string, unknown> }).body?.[name];
   return typeof v === 'string' ? v : '';
 };
 
 /** Dates in China Standard Time: the service's users and its operators are all in it. */
-function formatter(locale: Locale) {
+export function formatter(locale: Locale) {
   const tag = locale === 'en' ? 'en-GB' : 'zh-CN';
   const dateTime = new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Shanghai' });
   const date = new Intl.DateTimeFormat(tag, { dateStyle: 'long', timeZone: 'Asia/Shanghai' });
@@ -87,12 +90,13 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
     const person = await deps.persons.get(sub);
     if (!person || person.status !== 'active') throw new AppError('account.inactive');
     const locale = localeOf(ctx);
-    const [consents, sessions, level, enterprises, passkeys] = await Promise.all([
+    const [consents, sessions, level, enterprises, passkeys, closure] = await Promise.all([
       deps.consents.list(sub),
       deps.sessions.list(sub, sid),
       deps.levelOf?.(sub, locale),
       deps.enterprises?.(sub, locale),
       deps.passkeys?.list(sub),
+      deps.rights?.closures.pending(sub),
     ]);
     const q = typeof ctx.query.notice === 'string' ? ctx.query.notice : '';
     // Enterprise and agent outcomes report through their own (known) message codes.
@@ -106,6 +110,8 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
       sessions,
       enterprises,
       passkeyCount: passkeys?.length,
+      rights: Boolean(deps.rights),
+      closure,
       recentLogin: await deps.reauth.satisfied(accountOf(ctx)),
       fmt: formatter(locale),
     });

@@ -1,6 +1,8 @@
 /**
  * `person add`: operators create accounts (and test data); the password comes from stdin only.
  * `person disable|enable <id-or-identifier>`: an account by its person id, ID number or mobile.
+ * `person close-due`: closes the accounts whose closure request has waited out its cooling-off
+ * period (the servers do it every minute; safe to run alongside them).
  */
 import type { Container } from '../container.ts';
 import { translator } from '../i18n/messages.ts';
@@ -36,6 +38,12 @@ async function setStatus(sub: 'disable' | 'enable', rest: string[], io: CommandI
 export async function personCommand(args: string[], io: CommandIO, c: Container): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'disable' || sub === 'enable') return setStatus(sub, rest, io, c);
+  if (sub === 'close-due') {
+    if (rest.length) throw new UsageError('usage: person close-due');
+    const closed = await c.closures.closeDue('cli');
+    io.out(`accounts closed: ${closed}`);
+    return 0;
+  }
   if (sub !== 'add') throw new UsageError(`unknown person command: ${sub ?? '(none)'}`);
   const { values } = parseOptions(rest, {
     name: { type: 'string' },

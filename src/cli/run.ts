@@ -21,6 +21,7 @@ export const USAGE = `usage: npm run cli -- <command>
   person add --name N --id-number X --phone P --password-stdin
   person disable | enable <person-id | ID number | mobile>
                                   disabling ends every session, revokes every token, tells platforms
+  person close-due                close the accounts whose closure request has waited out its cooling-off period
   enterprise claims [--credit-code C] | confirm <claim-id> --ref R | reject <claim-id> --ref R
   keys list | rotate [--alg ES256|RS256]
   reencrypt                       re-seal every encrypted field under FIELD_ENCRYPTION_KEY (after a key rotation)

@@ -6,14 +6,15 @@ import { randomUUID } from 'node:crypto';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import type { PasswordHasher } from '../authn/password.ts';
 import { checkPasswordStrength } from '../authn/password.ts';
-import type { PersonRow, PersonStore } from '../store/persons.ts';
+import type { PersonRow, PersonStore, SealedFields } from '../store/persons.ts';
 import { parseIdNumber } from './id-number.ts';
 import { normaliseLoginIdentifier, type LoginIdentifier } from './login-identifier.ts';
 import { parsePersonName } from './person-name.ts';
 import { parsePhone } from './phone.ts';
 import { memoized } from '../store/request-memo.ts';
 
-export type PersonStatus = 'active' | 'disabled';
+/** `closed`: erased at the person's request (account-closure.ts); it never becomes active again. */
+export type PersonStatus = 'active' | 'disabled' | 'closed';
 
 export interface Person {
   readonly id: string;
@@ -116,7 +117,7 @@ export class PersonService {
   }
 
   /** The stored form of a person's identifying fields: sealed, plus the blind indexes. */
-  sealFields(values: { name: string; idNumber: string; phone: string }): Pick<PersonRow, 'name_enc' | 'id_number_enc' | 'id_number_bidx' | 'phone_enc' | 'phone_bidx'> {
+  sealFields(values: { name: string; idNumber: string; phone: string }): SealedFields {
     return {
       name_enc: this.crypto.encrypt(values.name, CTX.name),
       id_number_enc: this.crypto.encrypt(values.idNumber, CTX.idNumber),
@@ -147,9 +148,14 @@ export class PersonService {
     return found && { person: found.row, passwordHash: found.passwordHash };
   }
 
-  /** `active` or `disabled`; returns false when there is no such person. */
+  /** `active` or `disabled` (or `closed`, ahead of erasure); returns false when there is no such person. */
   setStatus(personId: string, status: PersonStatus): Promise<boolean> {
     return this.store.setStatus(personId, status);
+  }
+
+  /** Closes the account for good: its personal fields and blind indexes are erased. */
+  erase(personId: string): Promise<void> {
+    return this.store.erase(personId);
   }
 
   /** The person just used a code sent to their phone: the number is theirs. */
@@ -193,9 +199,10 @@ export class PersonService {
    * one or two of them, and AES-GCM per field is a measurable share of such a request.
    */
   decrypt(row: PersonRow): Person {
-    const field = (sealed: string, context: string) => {
+    // An erased field (closed account) reads as empty.
+    const field = (sealed: string | null, context: string) => {
       let plain: string | undefined;
-      return () => (plain ??= this.crypto.decrypt(sealed, context));
+      return () => (plain ??= sealed === null ? '' : this.crypto.decrypt(sealed, context));
     };
     const name = field(row.name_enc, CTX.name);
     const idNumber = field(row.id_number_enc, CTX.idNumber);

@@ -38,6 +38,8 @@ export interface AuditFilter {
   actor?: string;
   target?: string;
   action?: string;
+  /** Events with this actor or this target (a person's own export: their account id). */
+  involving?: string;
 }
 
 const CHAIN_COLUMNS = ['id', 'at', 'actor', 'action', 'target', 'prev_hash', 'hash'] as const;
@@ -68,6 +70,7 @@ export class AuditStore {
     if (filter.actor !== undefined) q.where('actor', filter.actor);
     if (filter.target !== undefined) q.where('target', filter.target);
     if (filter.action !== undefined) q.where('action', filter.action);
+    if (filter.involving !== undefined) { const who = filter.involving; q.where((w) => w.where('actor', who).orWhere('target', who)); }
     return q;
   }
 

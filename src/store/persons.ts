@@ -8,11 +8,12 @@ export const PERSONS_CHANNEL = 'yihao_persons';
 
 export interface PersonRow {
   id: string;
-  name_enc: string;
-  id_number_enc: string;
-  id_number_bidx: string;
-  phone_enc: string;
-  phone_bidx: string;
+  /** The identifying fields are null once the account is closed (erased; migration 20261202_002). */
+  name_enc: string | null;
+  id_number_enc: string | null;
+  id_number_bidx: string | null;
+  phone_enc: string | null;
+  phone_bidx: string | null;
   status: string;
   /** Last proof of holding the phone (an SMS code used); null while self-asserted. */
   phone_verified_at: Date | null;
@@ -20,7 +21,8 @@ export interface PersonRow {
   updated_at: Date;
 }
 
-export type NewPersonRow = Pick<PersonRow, 'id' | 'name_enc' | 'id_number_enc' | 'id_number_bidx' | 'phone_enc' | 'phone_bidx'> & {
+export interface SealedFields { name_enc: string; id_number_enc: string; id_number_bidx: string; phone_enc: string; phone_bidx: string }
+export type NewPersonRow = { id: string } & SealedFields & {
   /** Registration proved the phone with an SMS code. */
   phone_verified_at?: Date | undefined;
 };
@@ -71,7 +73,7 @@ export class PersonStore {
       .orderBy('id').limit(limit);
   }
 
-  async reseal(id: string, fields: Pick<PersonRow, 'name_enc' | 'id_number_enc' | 'id_number_bidx' | 'phone_enc' | 'phone_bidx'>): Promise<void> {
+  async reseal(id: string, fields: SealedFields): Promise<void> {
     await this.knex('persons').where({ id }).update({ ...fields, updated_at: this.knex.fn.now() });
     this.#byId.invalidate(id);
   }
@@ -103,11 +105,23 @@ export class PersonStore {
     return { row, passwordHash: hash ?? undefined };
   }
 
-  /** Returns false when there is no such person. */
+  /** Returns false when there is no such person, or it is closed (a closed account stays closed). */
   async setStatus(id: string, status: string): Promise<boolean> {
-    const n = await this.knex('persons').where({ id }).update({ status, updated_at: this.knex.fn.now() });
+    const n = await this.knex('persons').where({ id }).whereNot({ status: 'closed' }).update({ status, updated_at: this.knex.fn.now() });
     this.#byId.invalidate(id);
     return n > 0;
+  }
+
+  /**
+   * Closes the account and erases its personal fields and their blind indexes (the ID number and
+   * the mobile number may register again). Idempotent.
+   */
+  async erase(id: string): Promise<void> {
+    await this.knex('persons').where({ id }).update({
+      status: 'closed', name_enc: null, id_number_enc: null, id_number_bidx: null, phone_enc: null, phone_bidx: null,
+      phone_verified_at: null, updated_at: this.knex.fn.now(),
+    });
+    this.#byId.invalidate(id);
   }
 
   /** Records a proof of holding the phone now. */

@@ -52,6 +52,13 @@ describe('config', () => {
     expect(() => loadConfig({ ...secrets(), COOKIE_KEYS: 'short' })).toThrow(/COOKIE_KEYS/);
   });
 
+  it('waits a week before closing an account unless told otherwise, and refuses nonsense', () => {
+    expect(loadConfig({ ...secrets(), DATA_DIR: tmpDir() }).accountClosureCoolingOffDays).toBe(7);
+    expect(loadConfig({ ...secrets(), ACCOUNT_CLOSURE_COOLING_OFF_DAYS: '30' }).accountClosureCoolingOffDays).toBe(30);
+    expect(() => loadConfig({ ...secrets(), ACCOUNT_CLOSURE_COOLING_OFF_DAYS: '-1' })).toThrow(/ACCOUNT_CLOSURE_COOLING_OFF_DAYS/);
+    expect(() => loadConfig({ ...secrets(), ACCOUNT_CLOSURE_COOLING_OFF_DAYS: 'a week' })).toThrow(/ACCOUNT_CLOSURE_COOLING_OFF_DAYS/);
+  });
+
   it('runs one worker per core on PostgreSQL', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://x/y', ...secrets() }).workers).toBeGreaterThanOrEqual(1);
     expect(loadConfig({ DATABASE_URL: 'postgres://x/y', WORKERS: '3', ...secrets() }).workers).toBe(3);
