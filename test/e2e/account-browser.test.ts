@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/chromium.ts';
+import { launchChromium, phonePage, passwordLogin } from '../helpers/chromium.ts';
 import { person } from '../helpers/identities.ts';
 import { startRp, type RpServer } from '../helpers/rp-server.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -26,16 +26,11 @@ afterAll(async () => {
 
 describe('the account console in a real browser at phone width', () => {
   it('shows the profile, withdraws a consent, changes the password after logging in again, logs out', async () => {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'zh-CN' });
-    const page = await context.newPage();
-    const cspViolations: string[] = [];
-    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
+    const { context, page, cspViolations } = await phonePage(browser);
 
     // A platform first (with consent), then the console opens through single sign-on.
     await page.goto(`${portal.url}/login`);
-    await page.getByLabel('身份证号码或手机号').fill(citizen.idNumber);
-    await page.getByLabel('密码', { exact: true }).fill(citizen.password);
-    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await passwordLogin(page, citizen.idNumber, citizen.password);
     await page.getByRole('button', { name: '同意并继续' }).click();
     await expect.poll(() => page.locator('#welcome').textContent()).toContain('交通违法处理平台');
 
@@ -56,9 +51,7 @@ describe('the account console in a real browser at phone width', () => {
 
     // Password change through a fresh login (the link the page offers when the login is not recent).
     await page.goto(`${server.issuer}/account/login?to=/account/password&fresh=1`);
-    await page.getByLabel('身份证号码或手机号').fill(citizen.idNumber);
-    await page.getByLabel('密码', { exact: true }).fill(citizen.password);
-    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await passwordLogin(page, citizen.idNumber, citizen.password);
     await expect.poll(() => page.locator('h1').textContent()).toBe('修改密码');
     expect(await fitsWidth(page)).toBe(true);
     await page.getByLabel('新密码', { exact: true }).fill('abcdefghij');

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/chromium.ts';
+import { launchChromium, passwordLogin } from '../helpers/chromium.ts';
 import { person } from '../helpers/identities.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -29,9 +29,7 @@ describe('my data and account in a real browser at phone width', () => {
     page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
 
     await page.goto(`${server.issuer}/account`);
-    await page.getByLabel('身份证号码或手机号').fill(citizen.idNumber);
-    await page.getByLabel('密码', { exact: true }).fill(citizen.password);
-    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await passwordLogin(page, citizen.idNumber, citizen.password);
     await expect.poll(() => page.locator('h1').textContent()).toBe('个人中心');
 
     // Download my data: a JSON file with the person's own full ID number.

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/chromium.ts';
+import { launchChromium, passwordLogin } from '../helpers/chromium.ts';
 import { person } from '../helpers/identities.ts';
 import { raiseTo } from '../helpers/assurance.ts';
 import { startRp, type RpServer } from '../helpers/rp-server.ts';
@@ -37,9 +37,7 @@ describe('choosing whom to act for, in a real browser', () => {
     const context = await browser.newContext({ viewport: { width: 375, height: 740 }, locale: 'zh-CN' });
     const page = await context.newPage();
     await page.goto(`${rp.url}/login`);
-    await page.getByLabel('身份证号码或手机号').fill(agent.idNumber);
-    await page.getByLabel('密码', { exact: true }).fill(agent.password);
-    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await passwordLogin(page, agent.idNumber, agent.password);
     await expect.poll(() => page.locator('h1').textContent()).toBe('选择办事身份');
     expect(await page.getByRole('radio', { name: '以个人身份办理' }).isChecked()).toBe(true);
     await page.getByRole('radio', { name: /福州示例科技有限公司/ }).check();

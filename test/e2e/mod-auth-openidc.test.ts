@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasModAuthOpenidc, startApache, type Apache } from '../helpers/apache.ts';
-import { launchChromium } from '../helpers/chromium.ts';
+import { launchChromium, passwordLogin } from '../helpers/chromium.ts';
 import { person } from '../helpers/identities.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -32,9 +32,7 @@ describe.skipIf(!hasModAuthOpenidc)('Apache mod_auth_openidc as a relying platfo
     const page = await context.newPage();
     await page.goto(`${apache.url}/protected/index.html`);
     await expect.poll(() => page.url()).toContain(`${server.issuer}/interaction/`);
-    await page.getByLabel('身份证号码或手机号').fill(citizen.idNumber);
-    await page.getByLabel('密码', { exact: true }).fill(citizen.password);
-    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await passwordLogin(page, citizen.idNumber, citizen.password);
     const responded = page.waitForResponse((r) => r.url() === `${apache.url}/protected/index.html` && r.status() === 200, { timeout: 15_000 });
     await page.getByRole('button', { name: '同意并继续' }).click();
     const response = await responded.catch(async (e) => {

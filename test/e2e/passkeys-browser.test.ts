@@ -7,7 +7,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium } from '../helpers/chromium.ts';
+import { hasChromium, launchChromium, phonePage, passwordLogin } from '../helpers/chromium.ts';
 import { freePort } from '../helpers/env.ts';
 import { person } from '../helpers/identities.ts';
 import { startRp, type RpServer } from '../helpers/rp-server.ts';
@@ -54,17 +54,12 @@ async function consentIfAsked(page: Page) {
 
 describe.skipIf(!hasChromium)('passkeys in a real browser at phone width', () => {
   it('adds a passkey, logs in usernameless with it (strength 3), steps up a password login with it, removes it', { timeout: 90_000 }, async () => {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'zh-CN' });
-    const page = await context.newPage();
-    const cspViolations: string[] = [];
-    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
+    const { context, page, cspViolations } = await phonePage(browser);
     const { cdp, authenticatorId } = await withAuthenticator(context, page);
 
     // 1. The account page: log in with the password, add a passkey.
     await page.goto(`${server.issuer}/account`);
-    await page.getByLabel('身份证号码或手机号').fill(citizen.idNumber);
-    await page.getByLabel('密码', { exact: true }).fill(citizen.password);
-    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await passwordLogin(page, citizen.idNumber, citizen.password);
     await expect.poll(() => page.locator('h1').textContent()).toBe('个人中心');
     await page.getByRole('link', { name: '管理通行密钥' }).click();
     await page.getByLabel('名称').fill('我的手机');
@@ -94,9 +89,7 @@ describe.skipIf(!hasChromium)('passkeys in a real browser at phone width', () =>
     // 4. A password login at the same platform: the passkey is asked for as the step-up.
     await context.clearCookies();
     await page.goto(`${platform.url}/login`);
-    await page.getByLabel('身份证号码或手机号').fill(citizen.idNumber);
-    await page.getByLabel('密码', { exact: true }).fill(citizen.password);
-    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await passwordLogin(page, citizen.idNumber, citizen.password);
     await expect.poll(() => page.locator('h1').textContent()).toBe('需要进一步验证');
     await page.getByRole('link', { name: '通行密钥' }).click();
     await page.getByRole('button', { name: '使用通行密钥验证' }).click();

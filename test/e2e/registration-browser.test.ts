@@ -4,7 +4,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/chromium.ts';
+import { launchChromium, passwordLogin } from '../helpers/chromium.ts';
 import { phone, PASSWORD } from '../helpers/identities.ts';
 import { startRp, type RpServer } from '../helpers/rp-server.ts';
 import { addChannel, startVerificationWorld, type VerificationWorld } from '../helpers/verification.ts';
@@ -58,9 +58,7 @@ describe('registration in a real browser', () => {
 
     const account = (await w.c.persons.findByIdentifier(f.idNumber))!;
     expect((await w.c.verification.assurance.levelOf(account.id)).level.id).toBe('L2');
-    await page.getByLabel('身份证号码或手机号').fill(mobile);
-    await page.getByLabel('密码', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await passwordLogin(page, mobile, PASSWORD);
     await expect.poll(() => page.locator('#welcome').textContent()).toBe(`政务服务网: ${f.name}`);
     await context.close();
   });

@@ -5,7 +5,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/chromium.ts';
+import { launchChromium, phonePage, passwordLogin } from '../helpers/chromium.ts';
 import { awaitFreshStep, codeAt } from '../helpers/factors.ts';
 import { person } from '../helpers/identities.ts';
 import { startRp, type RpServer } from '../helpers/rp-server.ts';
@@ -32,15 +32,10 @@ afterAll(async () => {
 
 describe('security settings in a real browser at phone width', () => {
   it('sets up the authenticator app, generates recovery codes, and passes the second factor at a platform', async () => {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'zh-CN' });
-    const page = await context.newPage();
-    const cspViolations: string[] = [];
-    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
+    const { context, page, cspViolations } = await phonePage(browser);
 
     await page.goto(`${server.issuer}/account`);
-    await page.getByLabel('身份证号码或手机号').fill(citizen.idNumber);
-    await page.getByLabel('密码', { exact: true }).fill(citizen.password);
-    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await passwordLogin(page, citizen.idNumber, citizen.password);
     await expect.poll(() => page.locator('h1').textContent()).toBe('个人中心');
     await page.getByRole('link', { name: /安全设置/ }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('安全设置');

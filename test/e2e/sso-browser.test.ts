@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/chromium.ts';
+import { launchChromium, passwordLogin } from '../helpers/chromium.ts';
 import { person } from '../helpers/identities.ts';
 import { startRp, type RpServer } from '../helpers/rp-server.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -35,9 +35,7 @@ describe('in a real browser', () => {
     // The layout fits the phone: no horizontal scrolling.
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
 
-    await page.getByLabel('身份证号码或手机号').fill(citizen.idNumber);
-    await page.getByLabel('密码', { exact: true }).fill(citizen.password);
-    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await passwordLogin(page, citizen.idNumber, citizen.password);
     await expect.poll(() => page.locator('h1').textContent()).toBe('授权');
     await page.getByRole('button', { name: '同意并继续' }).click();
     await expect.poll(() => page.locator('#welcome').textContent()).toBe(`政务服务网: ${citizen.name}`);
