@@ -48,16 +48,19 @@ export class PasswordLogin {
 
   /** What the account counters of `identifier` are keyed on: the account id, else the identifier. */
   async subjectOf(identifier: string): Promise<string> {
+    return (await this.#lookup(identifier)).subject;
+  }
+
+  /** The account an identifier finds (if any), and what its counters are keyed on. */
+  async #lookup(identifier: string) {
     const id = normaliseLoginIdentifier(identifier);
     const found = await this.persons.findForLogin(id);
-    return found ? `account:${found.person.id}` : canonicalIdentifier(id);
+    return { found, subject: found ? `account:${found.person.id}` : canonicalIdentifier(id) };
   }
 
   /** Returns the person's id, or throws `login.invalid_credentials` / `login.rate_limited`. */
   async authenticate(identifier: string, password: string, ip: string): Promise<string> {
-    const id = normaliseLoginIdentifier(identifier);
-    const found = await this.persons.findForLogin(id);
-    const subject = found ? `account:${found.person.id}` : canonicalIdentifier(id);
+    const { found, subject } = await this.#lookup(identifier);
     const reservation = await this.throttle.reserve(this.keys(subject, ip));
     if (!reservation.ok) throw throttled('login.rate_limited', reservation);
 
