@@ -2,14 +2,12 @@
  * The one place that reads the environment. Every setting, its default and the reason for the
  * default lives here; the README's configuration table mirrors this file.
  */
-import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { ProxyTrust } from './http/client-address.ts';
+import { parseProxyTrust, validAddressOrRange, type ProxyTrust } from './http/client-address.ts';
+import { devSecrets } from './dev-secrets.ts';
 
 const DEFAULT_LADDER_FILE = fileURLToPath(new URL('./verification/assurance-ladder.json', import.meta.url));
 
@@ -119,26 +117,6 @@ export interface LoginLimits {
   lockout: { baseSeconds: number; maxSeconds: number };
 }
 
-/**
- * TRUST_PROXY: `false`/`0` none, `true` one proxy, `n` a chain of n proxies, or the proxies'
- * addresses / CIDR ranges (comma-separated). undefined when it is none of these.
- */
-export function parseProxyTrust(value: string): ProxyTrust | undefined {
-  const v = value.trim().toLowerCase();
-  if (v === '' || v === 'false' || v === 'no') return { hops: 0 };
-  if (v === 'true' || v === 'yes') return { hops: 1 };
-  if (/^\d+$/.test(v)) return Number(v) <= 32 ? { hops: Number(v) } : undefined;
-  const addresses = v.split(',').map((a) => a.trim()).filter(Boolean);
-  return addresses.length > 0 && addresses.every(validAddressOrRange) ? { addresses } : undefined;
-}
-
-function validAddressOrRange(a: string): boolean {
-  const [addr, bits, extra] = a.split('/');
-  const family = isIP(addr ?? '');
-  if (family === 0 || extra !== undefined) return false;
-  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
-}
-
 export interface Config {
   env: 'development' | 'test' | 'production';
   port: number;
@@ -211,23 +189,6 @@ function parseKey(name: string, value: string): Buffer {
   const key = Buffer.from(value, 'base64');
   if (key.length !== 32) throw new ConfigError(`${name} must be 32 bytes, base64-encoded (openssl rand -base64 32)`);
   return key;
-}
-
-/** Development secrets persist in DATA_DIR so a restart does not make stored data unreadable. */
-function devSecrets(dataDir: string): { cookieKeys: string[]; fieldKey: string; subjectSalt: string } {
-  const file = path.join(dataDir, 'dev-secrets.json');
-  const stored = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  const secrets = {
-    cookieKeys: [randomBytes(32).toString('base64url')],
-    fieldKey: randomBytes(32).toString('base64'),
-    subjectSalt: randomBytes(32).toString('base64url'),
-    ...stored,
-  };
-  if (Object.keys(stored).length < Object.keys(secrets).length) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
-  }
-  return secrets;
 }
 
 const isLoopbackHost = (host: string) =>

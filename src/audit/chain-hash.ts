@@ -4,18 +4,12 @@
  * NULL) — length-prefixed, so no choice of field contents can make two events serialise alike.
  */
 import { createHash } from 'node:crypto';
+import type { ChainRow } from '../store/audit.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export interface HashedFields {
-  id: string;
-  at: Date;
-  actor: string;
-  action: string;
-  target: string | null;
-  /** The jsonb's text form as PostgreSQL prints it (`detail::text`). */
-  detailText: string;
-}
+/** What the hash covers: a stored event without its own chain fields. */
+export type HashedFields = Omit<ChainRow, 'prevHash' | 'hash'>;
 
 const field = (s: string | null) => (s === null ? '~\n' : `${Buffer.byteLength(s, 'utf8')}:${s}\n`);
 

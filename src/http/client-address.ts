@@ -63,3 +63,23 @@ export function clientAddressMiddleware(trust: ProxyTrust): Middleware {
     await next();
   };
 }
+
+/**
+ * TRUST_PROXY: `false`/`0` none, `true` one proxy, `n` a chain of n proxies, or the proxies'
+ * addresses / CIDR ranges (comma-separated). undefined when it is none of these.
+ */
+export function parseProxyTrust(value: string): ProxyTrust | undefined {
+  const v = value.trim().toLowerCase();
+  if (v === '' || v === 'false' || v === 'no') return { hops: 0 };
+  if (v === 'true' || v === 'yes') return { hops: 1 };
+  if (/^\d+$/.test(v)) return Number(v) <= 32 ? { hops: Number(v) } : undefined;
+  const addresses = v.split(',').map((a) => a.trim()).filter(Boolean);
+  return addresses.length > 0 && addresses.every(validAddressOrRange) ? { addresses } : undefined;
+}
+
+export function validAddressOrRange(a: string): boolean {
+  const [addr, bits, extra] = a.split('/');
+  const family = isIP(addr ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseProxyTrust } from '../../src/config.ts';
+import { parseProxyTrust } from '../../src/http/client-address.ts';
 import { clientAddressResolver, plainAddress } from '../../src/http/client-address.ts';
 
 describe('client address behind proxies', () => {
