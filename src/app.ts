@@ -45,7 +45,7 @@ export function ourRouters(c: Container): Router[] {
   const mfa = mfaRouter({ issuer: c.config.issuer, provider: () => c.provider.current, audit: c.audit, factors: secondFactors(c) });
   return [healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), ...verificationRouters(c), mfa, interactionRouter({
     issuer: c.config.issuer, provider: () => c.provider.current, persons: c.persons, login: c.login, throttle: c.throttle, audit: c.audit,
-    actingRoles: c.actingRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session, smsCodes: c.smsCodes, registration: c.registration,
+    actingRoles: c.actingRoles, personRoles: c.personRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session, smsCodes: c.smsCodes, registration: c.registration,
     passkeys: { assertions: c.passkeyAssertions, audit: c.audit },
   })];
 }

@@ -11,6 +11,8 @@ import type { Config } from './config.ts';
 import { FieldCrypto } from './crypto/field-crypto.ts';
 import { ensureSigningKeys } from './crypto/signing-keys.ts';
 import { ActingRoles } from './identity/acting-roles.ts';
+import type { PersonRoles } from './identity/person-roles.ts';
+import { createNaturalPersons, type NaturalPersonModule } from './container-natural-persons.ts';
 import { PasswordRecovery } from './authn/password-recovery.ts';
 import { RecoveryCodeStore } from './store/recovery-codes.ts';
 import { OneTimeCodes } from './authn/one-time-codes.ts';
@@ -93,6 +95,10 @@ export interface Container {
   /** Two-step registration: phone proven by SMS code, real-name check, then the account. */
   registration: Registration;
   actingRoles: ActingRoles;
+  /** Natural persons a person may act for (guardians, assisted service) and their choice per platform. */
+  personRoles: PersonRoles;
+  /** Guardianships, assisted-service authorisations and their policy (container-natural-persons.ts). */
+  naturalPersons: NaturalPersonModule;
   recovery: PasswordRecovery;
   /** The single-use primitive for codes sent to people and values accepted once. */
   oneTimeCodes: OneTimeCodes;
@@ -177,19 +183,22 @@ export async function createContainer(config: Config, opts: { database?: Databas
 
   const factors = createSecondFactors({ config, db, crypto, throttle, oneTimeCodes, audit });
 
-  await ensureSigningKeys(config.keysDir);
-  const adapter = adapterFactory(models, clientCache);
-  const findAccount = findAccountWith(persons, verification.assurance, actingRoles);
-  const provider = new ProviderHolder(config.keysDir, keyRetentionSeconds(config),
-    (jwks) => observe(buildProvider({ config, jwks, adapter, findAccount, assurance: verification.assurance, actingRoles }), logger), logger);
-  const deviceStore = new DeviceStore(db.knex);
-  const sessions = new SessionsService(models, () => provider.current, audit, logger, (accountId) => deviceStore.sessionsOf(accountId));
   const smsDelivery = new SmsDelivery(sms, verification.registry, () => verification.channelSync.ready(), config.env === 'production', logger);
   const smsCodes = new SmsCodes({
     persons, codes: oneTimeCodes, throttle, delivery: smsDelivery,
     subjectHash: (text) => crypto.blindIndex(text, 'sms-code.subject'),
     onSendFailure: (err) => logger.warn({ err }, 'SMS code not delivered'),
   });
+  const naturalPersons = createNaturalPersons({ db, crypto, persons, smsCodes, clients, verification, audit });
+  const { personRoles } = naturalPersons;
+
+  await ensureSigningKeys(config.keysDir);
+  const adapter = adapterFactory(models, clientCache);
+  const findAccount = findAccountWith(persons, verification.assurance, actingRoles, personRoles, config.subjectSalt);
+  const provider = new ProviderHolder(config.keysDir, keyRetentionSeconds(config),
+    (jwks) => observe(buildProvider({ config, jwks, adapter, findAccount, assurance: verification.assurance, actingRoles, personRoles }), logger), logger);
+  const deviceStore = new DeviceStore(db.knex);
+  const sessions = new SessionsService(models, () => provider.current, audit, logger, (accountId) => deviceStore.sessionsOf(accountId));
   const loginDevices = new LoginDevices({
     store: deviceStore, persons, audit, newDeviceSms: config.newDeviceSms, sessionTtlSeconds: config.ttl.session,
     deviceHash: (id) => crypto.blindIndex(id, 'device.id'),
@@ -231,7 +240,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
 
   return {
     config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, auditTrail, metrics, provider, verification,
-    enterprises, delegations, representation, registration, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, phoneChange, loginDevices, sessions, accounts, closures, personalData, hasher, accountClient,
+    enterprises, delegations, representation, registration, actingRoles, personRoles, naturalPersons, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, phoneChange, loginDevices, sessions, accounts, closures, personalData, hasher, accountClient,
     async close() {
       provider.stop();
       await verification.close();

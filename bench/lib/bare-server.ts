@@ -15,6 +15,7 @@ import { loadConfig } from '../../src/config.ts';
 import { keyRetentionSeconds } from '../../src/container.ts';
 import { loadSigningKeys, providerJwks } from '../../src/crypto/signing-keys.ts';
 import type { ActingRoles } from '../../src/identity/acting-roles.ts';
+import type { PersonRoles } from '../../src/identity/person-roles.ts';
 import { buildProvider } from '../../src/oidc/provider.ts';
 
 export interface BareSeed {
@@ -40,7 +41,8 @@ async function worker(): Promise<void> {
   const jwks = providerJwks(loadSigningKeys(config.keysDir, keyRetentionSeconds(config)));
   // Nobody acts for an enterprise in the bench, and the ceiling has no database to ask.
   const actingRoles = { rolesFor: async () => [], select: async () => null, current: async () => null, sweep: async () => 0 } as unknown as ActingRoles;
-  const provider = buildProvider({ config, jwks, adapter, findAccount, actingRoles });
+  const personRoles = { rolesFor: async () => [], select: async () => null, current: async () => null, sweep: async () => 0 } as unknown as PersonRoles;
+  const provider = buildProvider({ config, jwks, adapter, findAccount, actingRoles, personRoles });
   for (const row of seed.models) await new adapter(row.model).upsert(row.id, row.payload as AdapterPayload, row.expiresIn);
   const server = http.createServer(provider.callback());
   server.keepAliveTimeout = 65_000;

@@ -48,6 +48,11 @@ export function accountDeps(c: Container): AccountDeps {
     smsCodes: c.smsCodes,
     phoneChange: c.phoneChange,
     enterpriseConsole,
+    family: {
+      ...c.naturalPersons, persons: c.persons, clients: c.clients, throttle: c.throttle,
+      levelOf: async (personId) => (await c.verification.assurance.levelOf(personId)).index,
+      levelName: enterpriseConsole.levelName,
+    },
     security: { totp: c.factors.totp, recoveryCodes: c.factors.recoveryCodes, persons: c.persons, issuerName: '一号', reauth: strongReauth },
     enterprises: (personId, locale) => enterpriseSection(enterpriseConsole, personId, locale),
     levelOf: async (personId, locale) => (await c.verification.assurance.levelOf(personId)).level.name[locale],

@@ -12,6 +12,7 @@ import { loginRoutes, requireAccount } from './login-routes.ts';
 import { securityRoutes } from './security-routes.ts';
 import { passkeyRoutes } from './passkey-routes.ts';
 import { rightsRoutes } from './rights-routes.ts';
+import { familyRoutes } from './family-routes.ts';
 
 export type { ConsoleDeps as AccountDeps } from './console-routes.ts';
 
@@ -26,6 +27,7 @@ export function accountRouter(deps: ConsoleDeps): Router {
   consoleRoutes(router, deps);
   if (deps.security) securityRoutes(router, deps.security, requireAccount(deps));
   if (deps.rights) rightsRoutes(router, deps.rights, requireAccount(deps));
+  if (deps.family) familyRoutes(router, deps.family, requireAccount(deps));
   if (deps.passkeys) passkeyRoutes(router, { passkeys: deps.passkeys, throttle: deps.throttle, reauth: deps.reauth }, requireAccount(deps));
   return router;
 }

@@ -27,6 +27,7 @@ import { phoneChangeRoutes } from './phone-change-routes.ts';
 import type { PhoneChange } from '../authn/phone-change.ts';
 import type { SmsCodes } from '../authn/sms-codes.ts';
 import type { RightsDeps } from './rights-routes.ts';
+import type { FamilyDeps } from './family-routes.ts';
 
 /** The level held, in the visitor's language; absent until verification is wired in. */
 export type LevelOf = (personId: string, locale: Locale) => Promise<string | undefined>;
@@ -54,6 +55,8 @@ export interface ConsoleDeps extends LoginDeps {
   phoneChange?: PhoneChange;
   /** Download my data, close my account (src/account/rights-routes.ts); home shows a pending closure. */
   rights?: RightsDeps;
+  /** Guardians and assisted service (src/account/family-routes.ts); home links to it. */
+  family?: FamilyDeps;
 }
 
 const NOTICES = new Set(['rights.closure_cancelled', 'account.phone_done', 'account.phone_changed', 'account.consent_withdrawn', 'account.session_ended', 'account.session_gone', 'account.password_changed']);
@@ -111,6 +114,7 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
       enterprises,
       passkeyCount: passkeys?.length,
       rights: Boolean(deps.rights),
+      family: Boolean(deps.family),
       closure,
       recentLogin: await deps.reauth.satisfied(accountOf(ctx)),
       fmt: formatter(locale),

@@ -20,7 +20,7 @@ import type { SmsMode } from '../verification/sms-delivery.ts';
 import { DEFAULT_CODE_POLICY, type OneTimeCodes } from './one-time-codes.ts';
 import { throttled, type Limit, type Throttle } from './throttle.ts';
 
-export type SmsPurpose = 'sms-login' | 'sms-mfa' | 'phone-proof';
+export type SmsPurpose = 'sms-login' | 'sms-mfa' | 'phone-proof' | 'proxy-confirm';
 /** Codes to a number no account holds yet: registering with it, or moving an account to it. */
 export type NumberPurpose = 'registration' | 'phone-change';
 
@@ -31,6 +31,9 @@ export const SMS_LIMITS = {
   checkPerIp: { name: 'sms-check-ip', max: 60, windowSeconds: 300 },
   checkPerSubject: { name: 'sms-check-subject', max: 10, windowSeconds: 900, lockout: { baseSeconds: 60, maxSeconds: 3600 }, resetOnSuccess: true },
 } satisfies Record<string, Limit>;
+
+/** The SMS template of each account code. */
+const ACCOUNT_TEMPLATES: Record<SmsPurpose, string> = { 'sms-login': 'login_code', 'sms-mfa': 'login_code', 'phone-proof': 'phone_proof', 'proxy-confirm': 'proxy_confirm' };
 
 export interface SmsCodeDeps {
   persons: PersonService;
@@ -95,15 +98,18 @@ export class SmsCodes {
     return found.person.id;
   }
 
-  /** Texts a code to the account's own bound number (second factor, phone proof). */
-  async sendToAccount(purpose: SmsPurpose, personId: string, ip: string): Promise<SentCode> {
+  /**
+   * Texts a code to the account's own bound number (second factor, phone proof, confirming an
+   * authorisation). `binding` ties the code to one thing (the authorisation it confirms).
+   */
+  async sendToAccount(purpose: SmsPurpose, personId: string, ip: string, binding = ''): Promise<SentCode> {
     const mode = await this.#available();
     const person = await this.deps.persons.get(personId);
     if (!person || person.status !== 'active') throw new AppError('account.inactive');
     await this.#reserveSend(person.phone, ip);
-    const { id, code } = await this.deps.codes.issue(purpose, this.#accountSubject(person.id, person.phone), DEFAULT_CODE_POLICY);
+    const { id, code } = await this.deps.codes.issue(purpose, this.#accountSubject(person.id, person.phone, binding), DEFAULT_CODE_POLICY);
     try {
-      await this.deps.delivery.send(person.phone, purpose === 'phone-proof' ? 'phone_proof' : 'login_code', { code }, person.id);
+      await this.deps.delivery.send(person.phone, ACCOUNT_TEMPLATES[purpose], { code }, person.id);
     } catch (e) {
       this.deps.onSendFailure(e);
       throw new AppError('sms.send_failed');
@@ -112,10 +118,10 @@ export class SmsCodes {
   }
 
   /** True when `code` is the account's live code `codeId` of `purpose`; proves the number. */
-  async checkForAccount(purpose: SmsPurpose, personId: string, codeId: string, code: string, ip: string): Promise<boolean> {
+  async checkForAccount(purpose: SmsPurpose, personId: string, codeId: string, code: string, ip: string, binding = ''): Promise<boolean> {
     const person = await this.deps.persons.get(personId);
     if (!person || person.status !== 'active') return false;
-    const ok = await this.#check(purpose, this.#accountSubject(person.id, person.phone), `account:${person.id}`, codeId, code, ip);
+    const ok = await this.#check(purpose, this.#accountSubject(person.id, person.phone, binding), `account:${person.id}`, codeId, code, ip);
     if (ok) await this.deps.persons.markPhoneVerified(person.id);
     return ok;
   }
@@ -176,7 +182,7 @@ export class SmsCodes {
   }
 
   // Bound to the number too: a code sent before the number changed proves nothing about the new one.
-  #accountSubject(personId: string, phone: string): string {
-    return this.deps.subjectHash(`account:${personId}:${phone}`);
+  #accountSubject(personId: string, phone: string, binding: string): string {
+    return this.deps.subjectHash(binding ? `account:${personId}:${phone}:${binding}` : `account:${personId}:${phone}`);
   }
 }

@@ -12,6 +12,7 @@ import { normaliseLoginIdentifier, type LoginIdentifier } from './login-identifi
 import { parsePersonName } from './person-name.ts';
 import { parsePhone } from './phone.ts';
 import { memoized } from '../store/request-memo.ts';
+import { ageOn, NARROWS_AT } from './age-rules.ts';
 
 /** `closed`: erased at the person's request (account-closure.ts); it never becomes active again. */
 export type PersonStatus = 'active' | 'disabled' | 'closed';
@@ -52,11 +53,13 @@ export class PersonService {
     const phone = parsePhone(input.phone ?? '');
     if (!name.ok) errors.name = name.code;
     if (!idNumber.ok) errors.idNumber = idNumber.code;
+    // A child under 14 has an account only through a guardian (guardianships.ts), never alone.
+    else if (ageOn(idNumber.value.birthDate) < NARROWS_AT) errors.idNumber = 'registration.minor_needs_guardian';
     if (!phone.ok) errors.phone = phone.code;
     const personal = [idNumber.ok ? idNumber.value.number : '', phone.ok ? phone.value : ''].filter(Boolean);
     const weak = checkPasswordStrength(input.password ?? '', personal);
     if (weak) errors.password = weak;
-    if (!name.ok || !idNumber.ok || !phone.ok || weak) return { errors };
+    if (!name.ok || !idNumber.ok || !phone.ok || weak || errors.idNumber) return { errors };
     return { errors, values: { name: name.value, idNumber: idNumber.value.number, phone: phone.value, password: input.password } };
   }
 
@@ -90,6 +93,20 @@ export class PersonService {
       if (await this.store.findByIdNumberIndex(this.idNumberIndexes(idNumber)) || await this.store.findByPhoneIndex(this.crypto.blindIndexes(phone, CTX.phone))) return 'duplicate';
     }
     return this.store.insertWithPassword({ id, ...sealed, phone_verified_at: new Date() }, passwordHash);
+  }
+
+  /**
+   * A minor's record, added by a guardian: no phone, no password, status 'ward' (it cannot log
+   * in). When the ID number already has a record, that one is linked, if the name matches.
+   */
+  async addWard(name: string, idNumber: string): Promise<{ id: string; created: boolean; nameMatches: boolean }> {
+    const found = await this.store.insertWard({
+      id: randomUUID(), name_enc: this.crypto.encrypt(name, CTX.name),
+      id_number_enc: this.crypto.encrypt(idNumber, CTX.idNumber), id_number_bidx: this.idNumberIndex(idNumber),
+    }, this.idNumberIndexes(idNumber));
+    if (found.created) return { ...found, nameMatches: true };
+    const existing = await this.get(found.id);
+    return { ...found, nameMatches: existing?.name === name };
   }
 
   /** Whether the ID number has an account (only for someone who proved phone and identity). */

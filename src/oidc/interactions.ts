@@ -19,6 +19,7 @@ import type { Registration } from '../identity/registration.ts';
 import { mountRegistrationRoutes } from './registration-pages.ts';
 import type { Audit } from '../audit/audit.ts';
 import type { ActingRoles } from '../identity/acting-roles.ts';
+import type { PersonRoles, PlatformTerms } from '../identity/person-roles.ts';
 import { entityPage, mountEntityRoutes } from './entity-pages.ts';
 import { mountRecoveryRoutes } from './recovery-pages.ts';
 import type { PasswordRecovery } from '../authn/password-recovery.ts';
@@ -36,6 +37,7 @@ export interface InteractionDeps {
   throttle: Throttle;
   audit: Audit;
   actingRoles: ActingRoles;
+  personRoles: PersonRoles;
   recovery: PasswordRecovery;
   sessionTtl: number;
   /** Usernameless login with a passkey (passkey-login.ts). */
@@ -72,6 +74,11 @@ export function interactionRouter(deps: InteractionDeps): Router {
     return client?.clientName ?? String(clientId);
   }
 
+  async function platform(clientId: unknown): Promise<PlatformTerms> {
+    const client = await deps.provider().Client.find(String(clientId));
+    return { clientId: String(clientId), minorOwnConsent: client?.metadata().minor_own_consent === true };
+  }
+
   async function finish(ctx: Context, result: Record<string, unknown>) {
     const to = await deps.provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
     ctx.status = 303;
@@ -85,9 +92,9 @@ export function interactionRouter(deps: InteractionDeps): Router {
     sendPage(ctx, 'login', { uid: d.uid, csrf: csrfToken(ctx), clientName: await clientName(d.params.client_id), smsLogin, registration: smsLogin, ...extra }, status, { script: true });
   };
 
-  const tools = { details: details as never, clientName, finish };
-  const showEntityPage = entityPage(tools, deps.actingRoles);
-  mountEntityRoutes(router, tools, deps.actingRoles, deps.audit, deps.sessionTtl);
+  const tools = { details: details as never, clientName, platform, finish };
+  const showEntityPage = entityPage(tools, deps.actingRoles, deps.personRoles);
+  mountEntityRoutes(router, tools, deps.actingRoles, deps.personRoles, deps.audit, deps.sessionTtl);
   mountRecoveryRoutes(router, tools, deps.recovery, deps.audit);
   mountPasskeyLogin(router, { details: details as never, finish, loginPage }, deps.passkeys);
   mountSmsLoginRoutes(router, tools, deps.smsCodes, deps.audit);

@@ -4,8 +4,9 @@
  */
 import type { Context } from 'koa';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { createHmac } from 'node:crypto';
 import type { ActingRoles } from '../identity/acting-roles.ts';
+import type { PersonRoles } from '../identity/person-roles.ts';
+import { pairwiseSubject } from './subjects.ts';
 import { withEntityPrompt } from './entity-prompt.ts';
 import type { Config } from '../config.ts';
 import { sendPage } from '../http/pages.ts';
@@ -25,6 +26,8 @@ export interface ProviderDeps {
   adapter: Configuration['adapter'];
   findAccount: Configuration['findAccount'];
   actingRoles: ActingRoles;
+  /** Natural persons a person may act for (guardians, assisted service). */
+  personRoles: PersonRoles;
   /** Identity assurance: acr values from the ladder and the step-up (`verify`) prompt. */
   assurance?: AssuranceLookup;
 }
@@ -65,7 +68,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
     // in the ID token, not only at userinfo).
     conformIdTokenClaims: false,
     claims: { ...SCOPE_CLAIMS, offline_access: [] } as unknown as Configuration['claims'],
-    scopes: ['openid', 'offline_access', 'profile', 'phone', 'entity', 'id_number', ...RESOURCE_SCOPES],
+    scopes: ['openid', 'offline_access', 'profile', 'phone', 'entity', 'represented_person', 'id_number', ...RESOURCE_SCOPES],
     // `id_number` is absent from the default: only platforms registered with it in their `scope`
     // metadata (explicitly permitted) may ask for the full ID number, and only with consent.
     clientDefaults: {
@@ -73,13 +76,13 @@ export function buildProvider(deps: ProviderDeps): Provider {
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'RS256',
-      scope: 'openid offline_access profile phone entity',
+      scope: 'openid offline_access profile phone entity represented_person',
       subject_type: 'pairwise',
     },
     subjectTypes: ['pairwise', 'public'],
     // Pairwise by default: platforms in different sectors cannot correlate a person by `sub`.
     async pairwiseIdentifier(_ctx, accountId, client) {
-      return createHmac('sha256', config.subjectSalt).update(`${client.sectorIdentifier}\0${accountId}`).digest('base64url');
+      return pairwiseSubject(config.subjectSalt, String(client.sectorIdentifier), accountId);
     },
     responseTypes: ['code'],
     pkce: { required: () => true },
@@ -97,7 +100,8 @@ export function buildProvider(deps: ProviderDeps): Provider {
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies },
     },
     extraClientMetadata: {
-      properties: ['first_party', 'resource_server', MINIMUM_ACR, MINIMUM_AAL],
+      // minor_own_consent: the platform relies on a 14–17-year-old's own consent (identity/age-rules.ts).
+      properties: ['first_party', 'resource_server', 'minor_own_consent', MINIMUM_ACR, MINIMUM_AAL],
       validator(_ctx, key, value) {
         if (value === undefined) return;
         if (key === MINIMUM_AAL) {
@@ -135,7 +139,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
     fetch: fetchWith(config.allowLoopbackFetch),
     acrValues,
     interactions: {
-      policy: withEntityPrompt(deps.assurance ? assurancePolicy(deps.assurance) : interactionPolicy.base(), deps.actingRoles),
+      policy: withEntityPrompt(deps.assurance ? assurancePolicy(deps.assurance) : interactionPolicy.base(), deps.actingRoles, deps.personRoles),
       // Step-up pages live under /interaction/:uid/verify and …/mfa (the interaction cookie's path).
       url: (_ctx, interaction) => `/interaction/${interaction.uid}${STEP_UP_PATHS[interaction.prompt.name] ?? ''}`,
     },

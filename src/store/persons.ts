@@ -91,6 +91,18 @@ export class PersonStore {
     });
   }
 
+  /**
+   * A ward: a minor's record added by a guardian, with no phone and no password (status 'ward').
+   * The id of the existing record when the ID number already has one.
+   */
+  async insertWard(row: { id: string; name_enc: string; id_number_enc: string; id_number_bidx: string }, indexes: string[]): Promise<{ id: string; created: boolean }> {
+    const inserted = await this.knex('persons').insert({ ...row, status: 'ward' }).onConflict().ignore().returning('id');
+    if (inserted.length === 1) return { id: row.id, created: true };
+    const existing = await this.knex('persons').whereIn('id_number_bidx', indexes).first('id');
+    if (!existing) throw new Error('ward insert conflicted on another column');
+    return { id: existing.id as string, created: false };
+  }
+
   /** The person behind a blind index with their password hash, in one round trip (login). */
   async findWithPassword(column: 'id_number_bidx' | 'phone_bidx', bidx: string[]): Promise<{ row: PersonRow; passwordHash: string | undefined } | undefined> {
     // A prepared statement per column: every login runs one (statements.ts). Columns are named,

@@ -35,11 +35,21 @@ const representationSchema = z.strictObject({
   /** Level id needed to accept an agent authorisation. */
   agentMinimum: z.string(),
 });
+const guardianshipSchema = z.strictObject({
+  $comment: z.string().optional(),
+  /** Level id a guardian must hold to add a minor and act for them. */
+  guardianMinimum: z.string(),
+  /** Level id a relative must hold to act for a person under an assisted-service authorisation. */
+  proxyMinimum: z.string(),
+  /** `declared`: the guardian's declaration suffices; `counter`: a counter check confirms it first. */
+  relationshipEvidence: z.enum(['declared', 'counter']),
+});
 const ladderSchema = z
   .strictObject({
     $comment: z.string().optional(),
     registration: registrationSchema.optional(),
     representation: representationSchema.optional(),
+    guardianship: guardianshipSchema.optional(),
     levels: z.array(levelSchema).min(1),
   })
   .superRefine((ladder, ctx) => {
@@ -50,6 +60,12 @@ const ladderSchema = z
       const id = ladder.representation?.[key];
       if (id !== undefined && !ladder.levels.some((l) => l.id === id)) {
         ctx.addIssue({ code: 'custom', message: `names no level of this ladder: ${id}`, path: ['representation', key] });
+      }
+    }
+    for (const key of ['guardianMinimum', 'proxyMinimum'] as const) {
+      const id = ladder.guardianship?.[key];
+      if (id !== undefined && !ladder.levels.some((l) => l.id === id)) {
+        ctx.addIssue({ code: 'custom', message: `names no level of this ladder: ${id}`, path: ['guardianship', key] });
       }
     }
     if (ladder.levels[0]?.requires.length) {
@@ -64,6 +80,8 @@ export interface AssuranceLadder {
   registration?: { realNameChecks: Array<'population' | 'carrier'> } | undefined;
   /** Minimum levels (ids) for acting for an enterprise. */
   representation?: { legalRepresentativeMinimum: string; agentMinimum: string } | undefined;
+  /** Natural persons acting for natural persons: guardians and assisted-service relatives. */
+  guardianship?: { guardianMinimum: string; proxyMinimum: string; relationshipEvidence: 'declared' | 'counter' } | undefined;
 }
 
 /** One matching check, as far as the ladder cares: which kind, and when. */
@@ -79,9 +97,10 @@ export function parseLadder(json: unknown): AssuranceLadder {
     const issue = parsed.error.issues[0]!;
     throw new LadderError(`invalid assurance ladder at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
-  const { levels, registration, representation } = parsed.data;
+  const { levels, registration, representation, guardianship } = parsed.data;
   return {
     levels,
+    guardianship: guardianship && { guardianMinimum: guardianship.guardianMinimum, proxyMinimum: guardianship.proxyMinimum, relationshipEvidence: guardianship.relationshipEvidence },
     registration: registration && { realNameChecks: registration.realNameChecks },
     representation: representation && { legalRepresentativeMinimum: representation.legalRepresentativeMinimum, agentMinimum: representation.agentMinimum },
   };
@@ -167,5 +186,18 @@ export function representationMinimums(ladder: AssuranceLadder): { legalRepresen
   return {
     legalRepresentative: r ? indexOfId(ladder, r.legalRepresentativeMinimum)! : Math.min(2, top),
     agent: r ? indexOfId(ladder, r.agentMinimum)! : Math.min(1, top),
+  };
+}
+
+export interface GuardianshipRules { guardian: number; proxy: number; relationshipEvidence: 'declared' | 'counter' }
+
+/** Level indexes for guardians and proxies, and the evidence a guardianship needs. Without a section: the second level, declared. */
+export function guardianshipRules(ladder: AssuranceLadder): GuardianshipRules {
+  const g = ladder.guardianship;
+  const second = Math.min(1, ladder.levels.length - 1);
+  return {
+    guardian: g ? indexOfId(ladder, g.guardianMinimum)! : second,
+    proxy: g ? indexOfId(ladder, g.proxyMinimum)! : second,
+    relationshipEvidence: g?.relationshipEvidence ?? 'declared',
   };
 }

@@ -1,0 +1,33 @@
+/** Wiring of natural persons acting for natural persons: guardians and assisted service (代办). */
+import type { Audit } from './audit/audit.ts';
+import type { SmsCodes } from './authn/sms-codes.ts';
+import type { VerificationModule } from './container-verification.ts';
+import type { FieldCrypto } from './crypto/field-crypto.ts';
+import { GuardianshipService } from './identity/guardianships.ts';
+import { NaturalPersonPolicy } from './identity/natural-person-policy.ts';
+import { PersonRoles } from './identity/person-roles.ts';
+import type { PersonService } from './identity/persons.ts';
+import { ProxyGrantService } from './identity/proxy-grants.ts';
+import type { ClientRegistry } from './oidc/client-registry.ts';
+import type { Database } from './store/db.ts';
+import { GuardianshipStore } from './store/guardianships.ts';
+import { ProxyGrantStore } from './store/proxy-grants.ts';
+import { guardianshipRules } from './verification/assurance-ladder.ts';
+
+export interface NaturalPersonModule {
+  /** Minimum levels of guardians and proxies, and the evidence a guardianship needs (ladder file). */
+  policy: NaturalPersonPolicy;
+  guardianships: GuardianshipService;
+  proxies: ProxyGrantService;
+  /** Whom a person may act for among natural persons at a platform, and their per-session choice. */
+  personRoles: PersonRoles;
+}
+
+export function createNaturalPersons(d: { db: Database; crypto: FieldCrypto; persons: PersonService; smsCodes: SmsCodes; clients: ClientRegistry; verification: VerificationModule; audit: Audit }): NaturalPersonModule {
+  const policy = new NaturalPersonPolicy(async (personId) => (await d.verification.assurance.levelOf(personId)).index, guardianshipRules(d.verification.ladder));
+  const proxyStore = new ProxyGrantStore(d.db.knex);
+  const guardianships = new GuardianshipService(new GuardianshipStore(d.db.knex), d.persons, policy, d.audit);
+  const proxies = new ProxyGrantService(proxyStore, d.persons, d.crypto, d.smsCodes,
+    async (clientId) => Boolean(await d.clients.providerMetadata(clientId)), d.audit);
+  return { policy, guardianships, proxies, personRoles: new PersonRoles(guardianships, proxies, d.persons, policy, proxyStore) };
+}
