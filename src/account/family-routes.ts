@@ -91,7 +91,7 @@ export function familyRoutes(router: Router, deps: FamilyDeps, admitted: Middlew
   router.get('/account/family', admitted, (ctx) => page(ctx));
 
   // Each addition looks an ID number up: bounded per address like other lookups.
-  router.post('/account/family/wards', rateLimit(deps.throttle, 'account-family-ward', { max: 10, windowSeconds: 900 }), admitted, (ctx) => attempt(ctx, async () => {
+  router.post('/account/family/wards/add', rateLimit(deps.throttle, 'account-family-ward', { max: 10, windowSeconds: 900 }), admitted, (ctx) => attempt(ctx, async () => {
     const added = await deps.guardianships.addWard(accountOf(ctx).sub, { name: field(ctx, 'name'), idNumber: field(ctx, 'idNumber'), relationship: field(ctx, 'relationship') });
     done(ctx, added.status === 'active' ? 'guardianship.added' : 'guardianship.pending');
   }));
@@ -101,7 +101,7 @@ export function familyRoutes(router: Router, deps: FamilyDeps, admitted: Middlew
     done(ctx, 'guardianship.ended');
   }));
 
-  router.post('/account/family/proxies', rateLimit(deps.throttle, 'account-family-proxy', { max: 10, windowSeconds: 900 }), admitted, (ctx) => attempt(ctx, async () => {
+  router.post('/account/family/proxies/add', rateLimit(deps.throttle, 'account-family-proxy', { max: 10, windowSeconds: 900 }), admitted, (ctx) => attempt(ctx, async () => {
     const grantId = await deps.proxies.request(accountOf(ctx).sub, {
       proxyName: field(ctx, 'proxyName'), proxyIdNumber: field(ctx, 'proxyIdNumber'), relationship: field(ctx, 'relationship'),
       platforms: fields(ctx, 'platforms'), expiresAt: new Date(`${field(ctx, 'expiresOn')}T23:59:59+08:00`),
