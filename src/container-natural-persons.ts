@@ -26,7 +26,14 @@ export interface NaturalPersonModule {
 export function createNaturalPersons(d: { db: Database; crypto: FieldCrypto; persons: PersonService; smsCodes: SmsCodes; clients: ClientRegistry; verification: VerificationModule; audit: Audit }): NaturalPersonModule {
   const policy = new NaturalPersonPolicy(async (personId) => (await d.verification.assurance.levelOf(personId)).index, guardianshipRules(d.verification.ladder));
   const proxyStore = new ProxyGrantStore(d.db.knex);
-  const guardianships = new GuardianshipService(new GuardianshipStore(d.db.knex), d.persons, policy, d.audit);
+  const { service, evidence } = d.verification;
+  const guardianships = new GuardianshipService(new GuardianshipStore(d.db.knex), d.persons, policy, d.audit,
+    async (ward, ctx) => {
+      if ((await service.enabledKinds(['population'])).length === 0) return { result: 'unchecked' };
+      const out = await service.checkApplicant({ ...ward, mobile: '' }, ['population'], { ip: ctx.ip, actor: ctx.actor });
+      return out.result === 'match' ? { result: 'match', evidenceId: out.evidenceId } : { result: 'mismatch' };
+    },
+    async (ids, personId) => { await evidence.attach(ids, personId); });
   const proxies = new ProxyGrantService(proxyStore, d.persons, d.crypto, d.smsCodes,
     async (clientId) => Boolean(await d.clients.providerMetadata(clientId)), d.audit);
   return { policy, guardianships, proxies, personRoles: new PersonRoles(guardianships, proxies, d.persons, policy, proxyStore) };

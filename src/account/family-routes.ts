@@ -92,7 +92,7 @@ export function familyRoutes(router: Router, deps: FamilyDeps, admitted: Middlew
 
   // Each addition looks an ID number up: bounded per address like other lookups.
   router.post('/account/family/wards/add', rateLimit(deps.throttle, 'account-family-ward', { max: 10, windowSeconds: 900 }), admitted, (ctx) => attempt(ctx, async () => {
-    const added = await deps.guardianships.addWard(accountOf(ctx).sub, { name: field(ctx, 'name'), idNumber: field(ctx, 'idNumber'), relationship: field(ctx, 'relationship') });
+    const added = await deps.guardianships.addWard(accountOf(ctx).sub, { name: field(ctx, 'name'), idNumber: field(ctx, 'idNumber'), relationship: field(ctx, 'relationship') }, { ip: clientIp(ctx) });
     done(ctx, added.status === 'active' ? 'guardianship.added' : 'guardianship.pending');
   }));
 

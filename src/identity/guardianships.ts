@@ -19,6 +19,13 @@ export const GUARDIAN_RELATIONSHIPS = ['parent', 'guardian'] as const;
 
 export interface WardInput { name: string; idNumber: string; relationship: string }
 
+/**
+ * The ward's name and ID number checked against the population database when a channel of it is
+ * enabled: no record of a child is created, or linked, under a name the authority does not know.
+ */
+export type WardCheck = (ward: { name: string; idNumber: string }, ctx: { ip?: string | undefined; actor: string }) =>
+  Promise<{ result: 'unchecked' } | { result: 'mismatch' } | { result: 'match'; evidenceId: string | undefined }>;
+
 export interface WardView {
   guardianshipId: string;
   wardPersonId: string;
@@ -35,10 +42,13 @@ export class GuardianshipService {
     private readonly persons: PersonService,
     private readonly policy: NaturalPersonPolicy,
     private readonly audit: Audit,
+    private readonly wardCheck: WardCheck = async () => ({ result: 'unchecked' }),
+    private readonly attachEvidence: (ids: string[], personId: string) => Promise<void> = async () => {},
   ) {}
 
   /** The guardian declares a ward. Returns the guardianship id and whether it is active yet. */
-  async addWard(guardianId: string, input: WardInput, now = new Date()): Promise<{ id: string; wardPersonId: string; status: 'pending' | 'active'; created: boolean }> {
+  async addWard(guardianId: string, input: WardInput, opts: { now?: Date; ip?: string } = {}): Promise<{ id: string; wardPersonId: string; status: 'pending' | 'active'; created: boolean }> {
+    const now = opts.now ?? new Date();
     await this.policy.requireGuardian(guardianId);
     const relationship = GUARDIAN_RELATIONSHIPS.find((r) => r === input.relationship);
     if (!relationship) throw new AppError('guardianship.relationship');
@@ -49,9 +59,13 @@ export class GuardianshipService {
     if (ageStage(id.value.birthDate, now) === 'adult') throw new AppError('guardianship.not_minor');
     const guardian = await this.persons.get(guardianId);
     if (!guardian || guardian.idNumber === id.value.number) throw new AppError('guardianship.self');
+    // Fails closed: an outage or a throttle of the channel throws, and nothing is created.
+    const checked = await this.wardCheck({ name: name.value, idNumber: id.value.number }, { ip: opts.ip, actor: guardianId });
+    if (checked.result === 'mismatch') throw new AppError('guardianship.details_mismatch');
     const ward = await this.persons.addWard(name.value, id.value.number);
     // The record exists under another name: the declaration does not describe it.
     if (!ward.nameMatches) throw new AppError('guardianship.details_mismatch');
+    if (checked.result === 'match' && checked.evidenceId) await this.attachEvidence([checked.evidenceId], ward.id);
     const counter = this.policy.rules.relationshipEvidence === 'counter';
     const status = counter ? 'pending' : 'active';
     const guardianshipId = randomUUID();
@@ -61,7 +75,7 @@ export class GuardianshipService {
     });
     if (!inserted) throw new AppError('guardianship.exists');
     // The ward is named by its person id only (a pseudonymous reference), never by ID number.
-    await this.audit.record({ actor: guardianId, action: 'guardianship.added', target: guardianshipId, detail: { ward: ward.id, relationship, status, wardRecordCreated: ward.created } });
+    await this.audit.record({ actor: guardianId, action: 'guardianship.added', target: guardianshipId, detail: { ward: ward.id, relationship, status, wardRecordCreated: ward.created, populationCheck: checked.result } });
     return { id: guardianshipId, wardPersonId: ward.id, status, created: ward.created };
   }
 

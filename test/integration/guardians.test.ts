@@ -148,7 +148,7 @@ describe('guardians', () => {
     expect(error(refused)).toContain('未满 18 周岁');
     // Declared two years ago, when the ward was 17 (the domain takes the moment of the declaration).
     const twoYearsAgo = new Date(Date.now() - 2 * 365 * 86_400_000);
-    const g = await server.container.naturalPersons.guardianships.addWard(ids.guardian!, { name: ward19.name, idNumber: ward19.idNumber, relationship: 'guardian' }, twoYearsAgo);
+    const g = await server.container.naturalPersons.guardianships.addWard(ids.guardian!, { name: ward19.name, idNumber: ward19.idNumber, relationship: 'guardian' }, { now: twoYearsAgo });
     expect(g.status).toBe('active');
     const roles = await server.container.personRoles.rolesFor(ids.guardian!, { clientId: portal.clientId, minorOwnConsent: false });
     expect(roles.map((r) => r.name).sort()).toEqual([ward10.name, ward15.name].sort());
