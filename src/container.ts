@@ -231,7 +231,12 @@ export async function createContainer(config: Config, opts: { database?: Databas
     (personId, by) => sessions.endAll(personId, { reason: 'account_disabled', actor: by.actor, ip: by.ip }));
   const closures = new AccountClosure({
     store: new AccountClosureStore(db.knex), persons, audit, coolingOffDays: config.accountClosureCoolingOffDays,
-    endEverything: (personId, by) => sessions.endAll(personId, { reason: 'account_closed', actor: by.actor, ip: by.ip }),
+    endEverything: async (personId, by) => {
+      const ended = await sessions.endAll(personId, { reason: 'account_closed', actor: by.actor, ip: by.ip });
+      // A closed account acts for no one any more: its guardianships end, its authorisations are revoked.
+      await naturalPersons.endAllOf(personId, by.actor);
+      return ended;
+    },
   });
   const personalData = new PersonalDataStore(db.knex);
   clients.validator = async (metadata) => { await provider.current.Client.validate(metadata as Parameters<typeof provider.current.Client.validate>[0]); };

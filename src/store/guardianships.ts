@@ -45,4 +45,11 @@ export class GuardianshipStore {
   async transition(id: string, from: GuardianshipStatus[], to: GuardianshipStatus, extra: Partial<GuardianshipRow> = {}): Promise<boolean> {
     return (await this.knex('guardianships').where({ id }).whereIn('status', from).update({ status: to, ...extra })) === 1;
   }
+
+  /** Ends every live guardianship a person holds as guardian (account closed, account reclaimed). */
+  async endAllOfGuardian(guardianId: string, by: string): Promise<string[]> {
+    const rows = await this.knex('guardianships').where({ guardian_person_id: guardianId }).whereIn('status', ['pending', 'active'])
+      .update({ status: 'ended', ended_at: this.knex.fn.now(), ended_by: by }).returning('id');
+    return rows.map((r: { id: string }) => r.id);
+  }
 }

@@ -56,6 +56,14 @@ export class ProxyGrantStore {
     return (await q.update({ status: to, ...extra })) === 1;
   }
 
+  /** Revokes every live grant a person made, and clears the person's choices (account closed, account reclaimed). */
+  async endAllOfGrantor(grantorId: string): Promise<string[]> {
+    const rows = await this.knex('proxy_grants').where({ grantor_person_id: grantorId }).whereIn('status', ['pending', 'active'])
+      .update({ status: 'revoked', ended_at: this.knex.fn.now() }).returning('id');
+    await this.knex('person_selections').where({ person_id: grantorId }).delete();
+    return rows.map((r: { id: string }) => r.id);
+  }
+
   async select(row: PersonSelectionRow, ttlSeconds: number): Promise<void> {
     await this.knex('person_selections').insert({ ...row, expires_at: new Date(Date.now() + ttlSeconds * 1000) })
       .onConflict(['session_uid', 'client_id']).merge();

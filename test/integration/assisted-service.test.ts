@@ -218,4 +218,18 @@ describe('assisted service (代办)', () => {
     await raiseTo(w.c, lowId, lowRelative, 'L2');
     expect(await w.c.personRoles.rolesFor(lowId, { clientId: pension.clientId, minorOwnConsent: false })).toMatchObject([{ basis: 'proxy', name: grantor.name }]);
   });
+
+  it('revokes what a closed account granted', async () => {
+    const greatAunt = await elder('刘姑婆');
+    const grantId = await w.c.naturalPersons.proxies.grantAtCounter(greatAunt.personId, {
+      proxyName: relative.name, proxyIdNumber: relative.idNumber, relationship: 'other_relative', platforms: [pension.clientId], expiresAt: new Date(Date.now() + 86_400_000),
+    }, { operator: 'counter-desk-7', evidenceRef: 'CNT-2026-004' });
+    await w.c.closures.request(greatAunt.personId, { actor: greatAunt.personId });
+    await w.c.db.knex('account_closures').where({ person_id: greatAunt.personId }).update({ due_at: new Date(Date.now() - 1000) });
+    await w.c.closures.closeDue('test');
+    expect((await w.c.db.knex('proxy_grants').where({ id: grantId }).first()).status).toBe('revoked');
+    const roles = await w.c.personRoles.rolesFor(ids.relative!, { clientId: pension.clientId, minorOwnConsent: false });
+    expect(roles.map((r) => r.grantId)).not.toContain(grantId);
+    expect((await w.c.db.knex('audit_events').where({ action: 'natural_persons.ended_all', target: greatAunt.personId }).first()).detail).toEqual({ guardianships: [], proxyGrants: [grantId] });
+  });
 });
