@@ -31,6 +31,18 @@ export function accountDeps(c: Container): AccountDeps {
     level: async (id) => (await c.verification.assurance.levelOf(id)).level,
     auditEvents: (filter) => c.auditTrail.query(filter),
     closure: (id) => c.closures.pending(id),
+    family: async (id) => {
+      const iso = (d: Date) => new Date(d).toISOString();
+      const proxy = (g: Awaited<ReturnType<typeof c.naturalPersons.proxies.ofGrantor>>[number]) => ({
+        id: g.id, relationship: g.relationship, platforms: g.platforms, expiresAt: iso(g.expiresAt), status: g.status,
+      });
+      return {
+        // Like the agents' entries: nobody else's name or ID number, only the links themselves.
+        wards: (await c.naturalPersons.guardianships.wardsOf(id)).map((w) => ({ id: w.guardianshipId, relationship: w.relationship, status: w.status, stage: w.stage })),
+        authorisationsGranted: (await c.naturalPersons.proxies.ofGrantor(id)).map(proxy),
+        authorisationsHeld: (await c.naturalPersons.proxies.heldBy(id)).map(proxy),
+      };
+    },
   });
   return {
     issuer: c.config.issuer,

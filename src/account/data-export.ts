@@ -26,6 +26,8 @@ export interface DataExportDeps {
   level(accountId: string): Promise<{ id: string; name: Record<string, string> }>;
   auditEvents(filter: AuditFilter): AsyncIterable<StoredAuditEvent>;
   closure(accountId: string): Promise<{ requestedAt: Date; dueAt: Date } | undefined>;
+  /** Guardianships held and assisted-service authorisations granted or held, as the family page shows them. */
+  family?(accountId: string): Promise<Record<string, unknown>>;
 }
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
@@ -64,6 +66,7 @@ export class DataExport {
       d.store.delegations(accountId, d.persons.idNumberIndexes(person.idNumber)),
       d.closure(accountId),
     ]);
+    const family = d.family ? await d.family(accountId) : undefined;
     const events = [];
     for await (const e of d.auditEvents({ involving: accountId })) {
       events.push({ id: e.id, at: iso(e.at), actor: e.actor, action: e.action, target: e.target, detail: e.detail });
@@ -102,6 +105,7 @@ export class DataExport {
         agentAuthorisations: delegations.filter((x) => !x.granted_by_me).map(delegation),
         authorisationsGranted: delegations.filter((x) => x.granted_by_me).map(delegation),
       },
+      ...(family ? { family } : {}),
       auditEvents: events,
     };
     await d.audit.record({ actor: accountId, action: 'person.data_exported', target: accountId, detail: { ip, schemaVersion: EXPORT_SCHEMA_VERSION } });

@@ -13,6 +13,7 @@ import { UserAgent, type Page } from '../helpers/browser.ts';
 import { idNumber, person } from '../helpers/identities.ts';
 import { registerPlatform, type Platform } from '../helpers/platform.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { accountDeps } from '../../src/account/account-deps.ts';
 
 let server: TestServer;
 let portal: Platform;
@@ -154,6 +155,10 @@ describe('guardians', () => {
     expect(roles.map((r) => r.name).sort()).toEqual([ward10.name, ward15.name].sort());
     const family = await ua.page('/account/family');
     expect(family.html).not.toContain(ward19.name);
+    // The guardian's data export lists the wards still in their care.
+    const exported = await accountDeps(server.container).rights!.dataExport.build(ids.guardian!, 'no-session', '127.0.0.1') as { family: { wards: Array<{ stage: string }> } };
+    expect(exported.family.wards.map((x) => x.stage).sort()).toEqual(['minor_14_to_18', 'minor_under_14']);
+    expect(JSON.stringify(exported.family)).not.toContain(ward10.name);
 
     const { step } = await authorizeAs(portal, ua, guardian);
     expect((step as Page).html).not.toContain(ward19.name);
