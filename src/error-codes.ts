@@ -120,6 +120,7 @@ export const ERROR_CODES = {
   'proxy.counter_ref': [400, '窗口办理需要经办人和核验凭证编号', 'A counter grant needs the operator and the reference of the check'],
   'proxy.expiry_past': [400, '授权截止日期必须晚于今天', 'The end date must be after today'],
   'proxy.expiry_too_far': [400, '代办授权期限最长一年，到期后可以重新授权', 'An assisted-service authorisation lasts at most a year; grant it again when it ends'],
+  'proxy.minor': [400, '代办授权的双方都须年满 18 周岁；未成年人由监护人代办', 'Both sides of an assisted-service authorisation must be 18 or over; a minor is represented by a guardian'],
   'proxy.no_platforms': [400, '请至少选择一个平台', 'Choose at least one platform'],
   'proxy.not_found': [404, '代办授权不存在', 'No such authorisation'],
   'proxy.not_pending': [409, '该代办授权不在待确认状态', 'This authorisation is not waiting for confirmation'],

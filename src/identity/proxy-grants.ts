@@ -11,6 +11,7 @@ import type { SmsCodes } from '../authn/sms-codes.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError } from '../errors.ts';
 import type { ProxyGrantRow, ProxyGrantStore, ProxyStatus } from '../store/proxy-grants.ts';
+import { ageStage } from './age-rules.ts';
 import { parseIdNumber } from './id-number.ts';
 import { parsePersonName } from './person-name.ts';
 import type { PersonService } from './persons.ts';
@@ -146,6 +147,9 @@ export class ProxyGrantService {
     const id = parseIdNumber(input.proxyIdNumber ?? '', now);
     if (!id.ok) throw new AppError(id.code);
     if (grantor.idNumber === id.value.number) throw new AppError('proxy.self');
+    // Both sides are adults: a minor is represented by a guardian instead (guardianships.ts).
+    const grantorNumber = parseIdNumber(grantor.idNumber, now);
+    if (!grantorNumber.ok || ageStage(grantorNumber.value.birthDate, now) !== 'adult' || ageStage(id.value.birthDate, now) !== 'adult') throw new AppError('proxy.minor');
     const expires = input.expiresAt;
     if (!(expires instanceof Date) || Number.isNaN(expires.getTime()) || expires <= now) throw new AppError('proxy.expiry_past');
     if (expires.getTime() - now.getTime() > MAX_VALIDITY_DAYS * 86_400_000) throw new AppError('proxy.expiry_too_far');

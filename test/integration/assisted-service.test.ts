@@ -8,10 +8,10 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleLogin } from '../helpers/account.ts';
-import { authorizeAs, choose, optionFor } from '../helpers/acting-for.ts';
+import { authorizeAs, birthYearsAgo, choose, optionFor } from '../helpers/acting-for.ts';
 import { raiseTo } from '../helpers/assurance.ts';
 import { UserAgent, type Page } from '../helpers/browser.ts';
-import { person } from '../helpers/identities.ts';
+import { idNumber, person } from '../helpers/identities.ts';
 import { registerPlatform, type Platform } from '../helpers/platform.ts';
 import { textedCode } from '../helpers/registration.ts';
 import { addChannel, startVerificationWorld, type VerificationWorld } from '../helpers/verification.ts';
@@ -205,6 +205,13 @@ describe('assisted service (代办)', () => {
     const roles = await w.c.personRoles.rolesFor(ids.relative!, { clientId: pension.clientId, minorOwnConsent: false });
     expect(roles.map((r) => r.grantId)).not.toContain(grantId);
     expect(await w.c.db.knex('audit_events').where({ action: 'proxy.resigned', target: grantId, actor: ids.relative })).toHaveLength(1);
+  });
+
+  it('refuses a minor on either side: a minor is represented by a guardian', async () => {
+    const grantor = await elder('吴老人');
+    const minor = { name: '吴少年', idNumber: idNumber(birthYearsAgo(16)) };
+    const input = { proxyName: minor.name, proxyIdNumber: minor.idNumber, relationship: 'grandchild', platforms: [pension.clientId], expiresAt: new Date(Date.now() + 86_400_000) };
+    await expect(w.c.naturalPersons.proxies.request(grantor.personId, input)).rejects.toMatchObject({ code: 'proxy.minor' });
   });
 
   it('needs the ladder\'s level of the relative before they can act', async () => {
