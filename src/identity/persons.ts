@@ -14,8 +14,11 @@ import { parsePhone } from './phone.ts';
 import { memoized } from '../store/request-memo.ts';
 import { ageOn, NARROWS_AT } from './age-rules.ts';
 
-/** `closed`: erased at the person's request (account-closure.ts); it never becomes active again. */
-export type PersonStatus = 'active' | 'disabled' | 'closed';
+/**
+ * `closed`: erased at the person's request (account-closure.ts); it never becomes active again.
+ * `ward`: a minor's record added by a guardian (guardianships.ts), without phone or password.
+ */
+export type PersonStatus = 'active' | 'disabled' | 'closed' | 'ward';
 
 export interface Person {
   readonly id: string;
