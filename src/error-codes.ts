@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   'admin.invalid_query': [400, '查询参数无效', 'Invalid query parameters'],
   'admin.invalid_token': [401, '访问令牌无效或已过期', 'The access token is invalid or expired'],
   'admin.json_object_required': [400, '请求体必须是 JSON 对象', 'The request body must be a JSON object'],
+  'admin.role_required': [403, '您的管理角色无权执行此操作', 'Your administrative role does not permit this'],
   'admin.token_required': [401, '需要访问令牌', 'An access token is required'],
   'audit.archive_exists': [409, '归档文件已存在', 'The archive file exists already'],
   'audit.archive_invalid': [500, '归档文件校验失败', 'The archive does not verify'],
