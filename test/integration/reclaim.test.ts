@@ -135,3 +135,95 @@ describe('the squatter scenario', () => {
     expect(await reclaimedEvents(squatter.personId)).toHaveLength(1);
   });
 });
+
+describe('single use, refusals, outages, throttles', () => {
+  it('two parallel completions of one proven reclaim: exactly one wins', async () => {
+    const squatter = await squat(w, ua(), platform, '李娜');
+    const real = await realPerson('李娜');
+    const card = real.fixture.bankCards[0]!;
+    const proven = (await real.agent.submit(real.page, '/reclaim/check/bank_card', { cardNumber: card.number, mobile: card.reservedMobile })) as Page;
+    expect(messageOf(proven)).toContain('身份核验通过');
+    const fields = { password: OWNER_PASSWORD, passwordConfirm: OWNER_PASSWORD };
+    const results = (await Promise.all([real.agent.submit(proven, '/reclaim/complete', fields), real.agent.submit(proven, '/reclaim/complete', fields)])) as Page[];
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
+    expect(results.find((r) => r.status === 400)!.html).toContain('账号找回已过期或已完成');
+    expect(await reclaimedEvents(squatter.personId)).toHaveLength(1);
+    expect(await w.c.db.knex('account_reclaims').where({ person_id: squatter.personId }).pluck('level')).toEqual(['L3']);
+    expect(await canLogIn(real.phone, OWNER_PASSWORD)).toBe(true);
+    expect((await reclaimedEvents(squatter.personId))[0].detail.method).toBe('bank_card');
+  });
+
+  it('a wrong or missing proof changes nothing; forged tickets, foreign origins and missing CSRF are refused', async () => {
+    const squatter = await squat(w, ua(), platform, '王芳');
+    const real = await realPerson('王芳');
+    const wrongFace = await uploadSelfie(real.agent, real.page, selfieOf('FACE-TPL-ZW-5c1e'));
+    expect(messageOf(wrongFace)).toContain('照片与证件照片不一致');
+    const wrongCard = (await real.agent.submit(wrongFace, '/reclaim/check/bank_card', { cardNumber: '6222021500000000016' })) as Page;
+    expect(messageOf(wrongCard)).toContain('核验未通过');
+    // No proof: no password can be set.
+    const early = await real.agent.page(wrongCard.url.replace(/\/check\/bank_card$/, '/complete'), {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...hiddenOf(wrongCard), password: OWNER_PASSWORD, passwordConfirm: OWNER_PASSWORD }),
+    });
+    expect(early.status).toBe(409);
+    expect(messageOf(early)).toContain('请先完成身份核验');
+    expect(await canLogIn(squatter.phone, squatter.password)).toBe(true);
+    expect(await reclaimedEvents(squatter.personId)).toHaveLength(0);
+    // A made-up ticket, or one of another login page: the same "expired" answer as a stale one.
+    const reclaimUrl = wrongCard.url.replace(/\/check\/bank_card$/, '');
+    const post = (fields: Record<string, string>, headers: Record<string, string> = {}) => real.agent.page(reclaimUrl, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields),
+    });
+    const forged = await post({ ...hiddenOf(wrongCard), ticket: '8f0c2b8e-1f7a-4c1e-9d3b-2a6f5e4d3c2b' });
+    expect(forged.status).toBe(400);
+    expect(forged.html).toContain('账号找回已过期或已完成');
+    const other = await realPerson('王芳'); // told again (2 of 3 a day), in another browser
+    const foreignTicket = hiddenOf(other.page).ticket!;
+    expect((await post({ ...hiddenOf(wrongCard), ticket: foreignTicket })).status).toBe(400);
+    expect((await post(hiddenOf(wrongCard), { origin: 'https://evil.example' })).status).toBe(403);
+    expect((await post({ ticket: hiddenOf(wrongCard).ticket! })).status).toBe(403);
+    // Failed checks are audited by kind and reason, naming the account only.
+    const failed = await w.c.db.knex('audit_events').where({ action: 'reclaim.check_failed', target: squatter.personId }).pluck('detail');
+    expect(failed.map((d: { kind: string }) => d.kind)).toEqual(['face', 'bank_card']);
+  });
+
+  it('a channel outage fails closed with "try again later"; once it is back the reclaim goes through', async () => {
+    const squatter = await squat(w, ua(), platform, '刘洋');
+    const real = await realPerson('刘洋');
+    await w.admin.setFault({ kind: 'face', mode: 'down' });
+    const down = await uploadSelfie(real.agent, real.page, selfieOf(real.fixture.faceToken));
+    expect(down.status).toBe(503);
+    expect(messageOf(down)).toContain('核验服务暂时不可用，请稍后重试');
+    expect(down.html).not.toContain('/reclaim/complete');
+    expect(await canLogIn(squatter.phone, squatter.password)).toBe(true);
+    await w.admin.reset();
+    const proven = await uploadSelfie(real.agent, down, selfieOf(real.fixture.faceToken));
+    expect(proven.html).toContain('/reclaim/complete');
+  });
+
+  it('reclaim checks are throttled per phone and per ID number', async () => {
+    await squat(w, ua(), platform, '陈静');
+    const real = await realPerson('陈静');
+    let page = real.page;
+    for (let i = 0; i < 5; i++) {
+      page = await uploadSelfie(real.agent, page, selfieOf('FACE-TPL-ZW-5c1e', String(i)));
+      expect(page.status).toBe(200);
+      expect(messageOf(page)).toContain('照片与证件照片不一致');
+    }
+    const before = await faceCalls();
+    const spent = await uploadSelfie(real.agent, page, selfieOf(real.fixture.faceToken));
+    expect(spent.status).toBe(429);
+    expect(messageOf(spent)).toContain('账号找回尝试次数过多');
+    // Another phone, same ID number: still spent (the count is per ID number too).
+    const second = await realPerson('陈静');
+    const alsoSpent = await uploadSelfie(second.agent, second.page, selfieOf(second.fixture.faceToken));
+    expect(alsoSpent.status).toBe(429);
+    expect(await faceCalls()).toBe(before);
+  });
+});
+
+/** The hidden fields of the page's first form that carries a ticket. */
+function hiddenOf(page: Page): Record<string, string> {
+  const form = [...page.html.matchAll(/<form[^>]*>([\s\S]*?)<\/form>/g)].find((f) => f[1]!.includes('name="ticket"'))!;
+  return Object.fromEntries([...form[1]!.matchAll(/<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+}
