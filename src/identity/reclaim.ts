@@ -146,9 +146,9 @@ export class Reclaim {
     if (view.steps.length === 0) throw new AppError('reclaim.counter_only');
     if (!view.steps.includes(check.kind as SelfServiceKind)) throw new AppError('reclaim.check_not_offered');
     const claimant = this.#claimant(t);
-    const t8 = this.#d.throttle;
-    const r = await t8.reserve([
-      t8.key(RECLAIM_LIMITS.perPhone, claimant.mobile), t8.key(RECLAIM_LIMITS.perIp, ip), t8.key(RECLAIM_LIMITS.perIdNumber, claimant.idNumber),
+    const th = this.#d.throttle;
+    const r = await th.reserve([
+      th.key(RECLAIM_LIMITS.perPhone, claimant.mobile), th.key(RECLAIM_LIMITS.perIp, ip), th.key(RECLAIM_LIMITS.perIdNumber, claimant.idNumber),
     ]);
     if (!r.ok) throw throttled('reclaim.rate_limited', r);
     let out: ClaimantOutcome;
