@@ -8,6 +8,7 @@ import { passkeyMessages } from './passkeys.ts';
 import { proofingMessages } from './proofing.ts';
 import { recoveryMessages } from './recovery.ts';
 import { rightsMessages } from './rights.ts';
+import { adminDeskMessages } from './admin-desk.ts';
 import { smsMessages } from './sms.ts';
 import { verificationMessages } from './verification.ts';
 
@@ -100,8 +101,8 @@ const en: Record<string, string> = {
 const errorTexts = (i: 1 | 2) => Object.fromEntries(Object.entries(ERROR_CODES).map(([code, spec]) => [code, spec[i]]));
 
 const dictionaries: Record<Locale, Record<string, string>> = {
-  'zh-CN': { ...errorTexts(1), ...legalPersonMessages['zh-CN'], ...recoveryMessages['zh-CN'], ...smsMessages['zh-CN'], ...mfaMessages['zh-CN'], ...factorMessages['zh-CN'], ...passkeyMessages['zh-CN'], ...verificationMessages['zh-CN'], ...accountMessages['zh-CN'], ...proofingMessages['zh-CN'], ...rightsMessages['zh-CN'], ...zh },
-  en: { ...errorTexts(2), ...legalPersonMessages.en, ...recoveryMessages.en, ...smsMessages.en, ...mfaMessages.en, ...factorMessages.en, ...passkeyMessages.en, ...verificationMessages.en, ...accountMessages.en, ...proofingMessages.en, ...rightsMessages.en, ...en },
+  'zh-CN': { ...errorTexts(1), ...legalPersonMessages['zh-CN'], ...recoveryMessages['zh-CN'], ...smsMessages['zh-CN'], ...mfaMessages['zh-CN'], ...factorMessages['zh-CN'], ...passkeyMessages['zh-CN'], ...verificationMessages['zh-CN'], ...accountMessages['zh-CN'], ...proofingMessages['zh-CN'], ...rightsMessages['zh-CN'], ...adminDeskMessages['zh-CN'], ...zh },
+  en: { ...errorTexts(2), ...legalPersonMessages.en, ...recoveryMessages.en, ...smsMessages.en, ...mfaMessages.en, ...factorMessages.en, ...passkeyMessages.en, ...verificationMessages.en, ...accountMessages.en, ...proofingMessages.en, ...rightsMessages.en, ...adminDeskMessages.en, ...en },
 };
 
 export const hasMessage = (key: string) => key in dictionaries['zh-CN'];
