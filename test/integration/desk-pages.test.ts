@@ -101,7 +101,7 @@ describe('the counter desk pages', () => {
     const done = await agent.post(path).set('user-agent', 'CounterBrowser/2.0').type('form').send(identityForm(csrf, citizen.idNumber));
     expect(done.status).toBe(303);
     expect(done.headers.location).toMatch(/^\/admin\/console\/counter\/checks\/[0-9a-f-]{36}$/);
-    const check = await agent.get(done.headers.location).set('accept', 'text/html');
+    const check = await agent.get(done.headers.location!).set('accept', 'text/html');
     expect(check.status).toBe(200);
     expect(check.text).toContain('四级（窗口现场核验）');
     expect(check.text).toContain('包头市政务服务中心');
