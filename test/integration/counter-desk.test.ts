@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDesk } from '../../src/container-desk.ts';
+import { AccountClosureStore } from '../../src/store/account-closures.ts';
 import type { CounterReclaim, DeskOperator } from '../../src/identity/counter-desk.ts';
 import { consoleLogin, section } from '../helpers/account.ts';
 import { raiseTo } from '../helpers/assurance.ts';
@@ -152,6 +153,17 @@ describe('the counter desk', () => {
     expect(refused).toHaveLength(1);
     // Another operator is not affected.
     expect(await desk.lookup(op, citizen.idNumber)).toBeDefined();
+  });
+
+  it('keeps the card sealed under the current key and erases it when the account closes', async () => {
+    const c = server.container;
+    expect(await c.desk.counter.resealStale()).toBe(0); // nothing under a retired key
+    const before = await c.db.knex('counter_checks').where({ person_id: ids.squatted }).first();
+    expect(before.card_number_enc).not.toBeNull();
+    await new AccountClosureStore(c.db.knex).removeBelongings(ids.squatted!);
+    const after = await c.db.knex('counter_checks').where({ person_id: ids.squatted }).first();
+    expect(after).toMatchObject({ card_number_enc: null, card_number_bidx: null, reader_payload_hash: null, hall: before.hall, reference: 'RC-9' });
+    expect((await c.desk.counter.history(ids.squatted!))[0]).toMatchObject({ act: 'reclaim', card: '—' });
   });
 
   it('shows the visit on the citizen\'s own account page', async () => {
