@@ -12,6 +12,7 @@ import { counterRoutes } from '../../src/admin/console/counter-pages.ts';
 import { dashboardRoutes } from '../../src/admin/console/dashboard-pages.ts';
 import type { AdminPrincipal, AdminRole } from '../../src/admin/roles.ts';
 import type { Container } from '../../src/container.ts';
+import { assetsRouter } from '../../src/http/assets.ts';
 import { verifyCsrf } from '../../src/http/csrf.ts';
 import { errorHandler } from '../../src/http/error-handler.ts';
 import { sameOrigin } from '../../src/http/same-origin.ts';
@@ -46,6 +47,7 @@ export async function startDeskConsole(c: Container): Promise<DeskConsole> {
   counterRoutes(router, { desk: c.desk.counter });
   dashboardRoutes(router, { stats: c.desk.dashboard });
   app.use(errorHandler(c.logger));
+  app.use(assetsRouter().routes());
   app.use(router.routes());
   const server: Server = await new Promise((resolve) => { const s = app.listen(port, '127.0.0.1', () => resolve(s)); });
   state.url = origin;

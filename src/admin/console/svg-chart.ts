@@ -24,13 +24,15 @@ export interface BarChart {
 /** Distinguishable in colour and in greyscale, and readable as fills on white. */
 export const PALETTE = ['#1f5f99', '#d9822b', '#3a8a55', '#b8322f', '#7b5ea7', '#6b6b6b', '#2a9db5', '#a07c1c'];
 
-const W = 640;
+// Drawn at about phone width, so that 13 units of text stay readable when the card scales it down.
+const W = 400;
 const PLOT_TOP = 16;
 const PLOT_LEFT = 44;
 const PLOT_RIGHT = 8;
 const PLOT_HEIGHT = 180;
-const LEGEND_ROW = 18;
-const FONT = 'font-family="sans-serif" font-size="11"';
+const LEGEND_ROW = 20;
+const FONT = 'font-family="sans-serif" font-size="13"';
+const LEGEND_COLUMNS = 2;
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 const num = (n: number) => String(Math.round(n * 100) / 100);
@@ -52,7 +54,7 @@ export function stackedBarSvg(chart: BarChart): string {
   const barWidth = Math.max(1, slot * 0.7);
   const baseline = PLOT_TOP + PLOT_HEIGHT;
   const legendTop = baseline + 30;
-  const legendRows = Math.ceil(series.length / 3);
+  const legendRows = Math.ceil(series.length / LEGEND_COLUMNS);
   const height = legendTop + legendRows * LEGEND_ROW + 4;
   const every = Math.max(1, chart.labelEvery ?? 1);
   const titleId = `${chart.id}-title`;
@@ -85,10 +87,10 @@ export function stackedBarSvg(chart: BarChart): string {
     }
   });
   series.forEach((s, i) => {
-    const x = 8 + (i % 3) * 210;
-    const y = legendTop + Math.floor(i / 3) * LEGEND_ROW;
+    const x = 8 + (i % LEGEND_COLUMNS) * (W / LEGEND_COLUMNS);
+    const y = legendTop + Math.floor(i / LEGEND_COLUMNS) * LEGEND_ROW;
     out.push(`<rect x="${x}" y="${y}" width="12" height="12" fill="${esc(s.color)}"/>`,
-      `<text x="${x + 16}" y="${y + 10}" ${FONT} fill="#222">${esc(s.label)}</text>`);
+      `<text x="${x + 16}" y="${y + 11}" ${FONT} fill="#222">${esc(s.label)}</text>`);
   });
   out.push('</svg>');
   return out.join('');
