@@ -40,6 +40,7 @@ import { joinAggregation } from './metrics/cluster.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { createVerification, type VerificationModule } from './container-verification.ts';
 import { createSecondFactors, type SecondFactorModule } from './container-factors.ts';
+import { createDesk, type DeskModule } from './container-desk.ts';
 import { findAccountWith } from './oidc/account.ts';
 import { adapterFactory } from './oidc/adapter.ts';
 import { ClientMetadataCache } from './oidc/client-cache.ts';
@@ -125,6 +126,8 @@ export interface Container {
   hasher: PasswordHasher;
   /** The account console's built-in OIDC client (src/account/). */
   accountClient: AccountClient;
+  /** The counter desk (窗口) and the dashboard's numbers (container-desk.ts). */
+  desk: DeskModule;
   close(): Promise<void>;
 }
 
@@ -244,10 +247,11 @@ export async function createContainer(config: Config, opts: { database?: Databas
   clients.validator = async (metadata) => { await provider.current.Client.validate(metadata as Parameters<typeof provider.current.Client.validate>[0]); };
   // Registered when the app is built (after migrations), and again at first use if that failed.
   const accountClient = new AccountClient(clients, config.issuer);
+  const desk = createDesk({ config, db, crypto, persons, enterprises, verification, audit, throttle, reclaim });
 
   return {
     config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, auditTrail, metrics, provider, verification,
-    enterprises, delegations, representation, registration, reclaim, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, phoneChange, loginDevices, sessions, accounts, closures, personalData, hasher, accountClient,
+    enterprises, delegations, representation, registration, reclaim, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, phoneChange, loginDevices, sessions, accounts, closures, personalData, hasher, accountClient, desk,
     async close() {
       provider.stop();
       await verification.close();

@@ -96,6 +96,11 @@ export interface CounterReclaim {
   /** The desk's own reference of the visit (its ticket number). */
   reference: string;
   documentType?: DocumentType | undefined;
+  /**
+   * Yihao's own counter desk: it checked the card in person and recorded the evidence itself
+   * (naming no account yet), so no counter channel is asked; `actor` is the signed-in clerk.
+   */
+  desk?: { evidenceId: string; actor: string; ip?: string | undefined } | undefined;
 }
 
 const facts = (evidence: TicketEvidence[]): EvidenceFact[] => evidence.map((e) => ({ kind: e.kind as ChannelKind, at: new Date(e.at) }));
@@ -205,7 +210,7 @@ export class Reclaim {
    * reclaimed or verified at that level already), `reclaim.counter_mismatch`, `phone.taken`,
    * `verification.unavailable` (no counter channel could answer).
    */
-  async completeAtCounter(input: CounterReclaim): Promise<{ personId: string; level: string }> {
+  async completeAtCounter(input: CounterReclaim): Promise<{ personId: string; level: string; reclaimId: string }> {
     const personId = input.personId ?? (input.idNumber ? await this.#accountOf(input.idNumber) : undefined);
     const person = personId ? await this.#d.persons.get(personId) : undefined;
     if (!personId || !person || !['active', 'disabled'].includes(person.status)) throw new AppError('person.not_found');
@@ -216,28 +221,33 @@ export class Reclaim {
     const at = new Date();
     const reaches = levelIndex(this.#d.ladder, [{ kind: 'counter', at }], at.getTime());
     if (reaches < (await this.requiredLevel(personId))) throw new AppError('reclaim.level_too_low');
-    const actor = `operator:${input.operator}`;
-    const out = await this.#d.check({ name: name.value, idNumber: person.idNumber, mobile: phone.value },
-      { kind: 'counter', attestation: { operatorId: input.operator, officeId: input.hall, documentType: input.documentType ?? 'resident_id_card' } }, { actor });
-    if (out.result !== 'match') {
-      await this.#d.audit.record({ actor, action: 'reclaim.check_failed', target: personId, detail: { kind: 'counter', reason: out.reason, hall: input.hall, reference: input.reference } });
-      throw new AppError('reclaim.counter_mismatch', 'the counter check did not match', { reason: out.reason });
-    }
+    const actor = input.desk?.actor ?? `operator:${input.operator}`;
+    const evidenceId = input.desk?.evidenceId ?? (await this.#counterChannel(input, { name: name.value, idNumber: person.idNumber, mobile: phone.value }, personId, actor));
     const level = this.#d.ladder.levels[reaches]!.id;
     const before = await this.#d.levelOf(personId);
     const sealed = this.#d.persons.sealFields({ name: name.value, idNumber: person.idNumber, phone: phone.value });
+    const reclaimId = randomUUID();
     const res = await this.#d.store.takeOver({
       personId, name_enc: sealed.name_enc, phone_enc: sealed.phone_enc, phone_bidx: sealed.phone_bidx, phoneProven: input.phoneProven === true,
       // A password nobody knows: the person chooses theirs with "forgot password" on the new phone.
       passwordHash: await this.#d.hashPassword(randomBytes(32).toString('base64url')),
       statuses: ['active', 'disabled'], above: (levels) => this.#above(levels, reaches),
-      record: { id: randomUUID(), level, method: 'counter', operator: input.operator, hall: input.hall, reference: input.reference },
+      record: { id: reclaimId, level, method: 'counter', operator: input.operator, hall: input.hall, reference: input.reference },
     });
     await this.#after(res, personId, {
-      actor, method: 'counter', level, before, evidence: [out.evidenceId], nameChanged: name.value !== person.name, oldPhone: person.phone, newPhone: phone.value,
+      actor, ip: input.desk?.ip, method: 'counter', level, before, evidence: [evidenceId], nameChanged: name.value !== person.name, oldPhone: person.phone, newPhone: phone.value,
       counter: { operator: input.operator, hall: input.hall, reference: input.reference },
     });
-    return { personId, level };
+    return { personId, level, reclaimId };
+  }
+
+  /** The external counter authority's attestation of the visit; returns the evidence id. */
+  async #counterChannel(input: CounterReclaim, claimant: Claimant, personId: string, actor: string): Promise<string> {
+    const out = await this.#d.check(claimant,
+      { kind: 'counter', attestation: { operatorId: input.operator, officeId: input.hall, documentType: input.documentType ?? 'resident_id_card' } }, { actor });
+    if (out.result === 'match') return out.evidenceId;
+    await this.#d.audit.record({ actor, action: 'reclaim.check_failed', target: personId, detail: { kind: 'counter', reason: out.reason, hall: input.hall, reference: input.reference } });
+    throw new AppError('reclaim.counter_mismatch', 'the counter check did not match', { reason: out.reason });
   }
 
   sweep(): Promise<number> {

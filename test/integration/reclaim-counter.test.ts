@@ -65,7 +65,7 @@ describe('reclaiming at a counter', () => {
     const newPhone = phone();
     await rejectsWithCode(w.c.reclaim.completeAtCounter({ idNumber: squatter.fixture.idNumber, newPhone, operator: 'OP-000000-999', hall: DESK.hall, reference: 'Q-1' }), 'reclaim.counter_mismatch');
     const done = await w.c.reclaim.completeAtCounter({ idNumber: squatter.fixture.idNumber, newPhone, phoneProven: true, ...DESK, reference: 'Q-2' });
-    expect(done).toEqual({ personId: squatter.personId, level: 'L4' });
+    expect(done).toMatchObject({ personId: squatter.personId, level: 'L4' });
     expect(await levelOf(squatter.personId)).toBe('L4');
 
     // The squatter is out; his representative role and the agent he appointed are suspended.
