@@ -1,6 +1,9 @@
 /** Plain factories wiring the database, stores, domain services and the provider. */
 import { availableParallelism } from 'node:os';
 import { AccountClient } from './account/account-client.ts';
+import { AdminConsoleClient } from './admin/console/admin-client.ts';
+import { RoleGrants } from './admin/role-grants.ts';
+import { RoleGrantStore } from './store/admin-role-grants.ts';
 import { Audit } from './audit/audit.ts';
 import { AuditTrail } from './audit/audit-trail.ts';
 import { CheckpointSigner } from './audit/checkpoint-signer.ts';
@@ -57,6 +60,8 @@ import { isDatabaseUnavailable } from './store/unavailable.ts';
 import { OidcModelStore } from './store/oidc-models.ts';
 import { PersonStore } from './store/persons.ts';
 import { RateLimitStore } from './store/rate-limits.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Provider-side failures are otherwise invisible: log them (never shown to the client). */
 function observe(provider: ReturnType<typeof buildProvider>, logger: Logger) {
@@ -121,6 +126,10 @@ export interface Container {
   hasher: PasswordHasher;
   /** The account console's built-in OIDC client (src/account/). */
   accountClient: AccountClient;
+  /** Administrators' roles: requests, second-administrator approvals, revocations (admin/role-grants.ts). */
+  roleGrants: RoleGrants;
+  /** The admin console's built-in OIDC client (src/admin/console/). */
+  adminClient: AdminConsoleClient;
   close(): Promise<void>;
 }
 
@@ -228,10 +237,16 @@ export async function createContainer(config: Config, opts: { database?: Databas
   clients.validator = async (metadata) => { await provider.current.Client.validate(metadata as Parameters<typeof provider.current.Client.validate>[0]); };
   // Registered when the app is built (after migrations), and again at first use if that failed.
   const accountClient = new AccountClient(clients, config.issuer);
+  const adminClient = new AdminConsoleClient(clients, config.issuer);
+  const roleGrants = new RoleGrants({
+    store: new RoleGrantStore(db.knex), audit,
+    personActive: async (id) => UUID.test(id) && (await persons.get(id))?.status === 'active',
+    platformExists: async (clientId) => (await clients.providerMetadata(clientId)) !== undefined,
+  });
 
   return {
     config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, auditTrail, metrics, provider, verification,
-    enterprises, delegations, representation, registration, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, phoneChange, loginDevices, sessions, accounts, closures, personalData, hasher, accountClient,
+    enterprises, delegations, representation, registration, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, phoneChange, loginDevices, sessions, accounts, closures, personalData, hasher, accountClient, roleGrants, adminClient,
     async close() {
       provider.stop();
       await verification.close();

@@ -1,6 +1,7 @@
 /** Page texts, Chinese first. Keys are stable; error codes from the domain map to texts here. */
 import { ERROR_CODES } from '../error-codes.ts';
 import { accountMessages } from './account.ts';
+import { adminMessages } from './admin.ts';
 import { factorMessages } from './factors.ts';
 import { legalPersonMessages } from './legal-persons.ts';
 import { mfaMessages } from './mfa.ts';
@@ -100,8 +101,8 @@ const en: Record<string, string> = {
 const errorTexts = (i: 1 | 2) => Object.fromEntries(Object.entries(ERROR_CODES).map(([code, spec]) => [code, spec[i]]));
 
 const dictionaries: Record<Locale, Record<string, string>> = {
-  'zh-CN': { ...errorTexts(1), ...legalPersonMessages['zh-CN'], ...recoveryMessages['zh-CN'], ...smsMessages['zh-CN'], ...mfaMessages['zh-CN'], ...factorMessages['zh-CN'], ...passkeyMessages['zh-CN'], ...verificationMessages['zh-CN'], ...accountMessages['zh-CN'], ...proofingMessages['zh-CN'], ...rightsMessages['zh-CN'], ...zh },
-  en: { ...errorTexts(2), ...legalPersonMessages.en, ...recoveryMessages.en, ...smsMessages.en, ...mfaMessages.en, ...factorMessages.en, ...passkeyMessages.en, ...verificationMessages.en, ...accountMessages.en, ...proofingMessages.en, ...rightsMessages.en, ...en },
+  'zh-CN': { ...errorTexts(1), ...legalPersonMessages['zh-CN'], ...recoveryMessages['zh-CN'], ...smsMessages['zh-CN'], ...mfaMessages['zh-CN'], ...factorMessages['zh-CN'], ...passkeyMessages['zh-CN'], ...verificationMessages['zh-CN'], ...accountMessages['zh-CN'], ...adminMessages['zh-CN'], ...proofingMessages['zh-CN'], ...rightsMessages['zh-CN'], ...zh },
+  en: { ...errorTexts(2), ...legalPersonMessages.en, ...recoveryMessages.en, ...smsMessages.en, ...mfaMessages.en, ...factorMessages.en, ...passkeyMessages.en, ...verificationMessages.en, ...accountMessages.en, ...adminMessages.en, ...proofingMessages.en, ...rightsMessages.en, ...en },
 };
 
 export const hasMessage = (key: string) => key in dictionaries['zh-CN'];
