@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   'admin.operator_required': [401, '此命令需要指定操作员（--operator 或 YIHAO_OPERATOR）', 'This command needs a named operator (--operator or YIHAO_OPERATOR)'],
   'admin.operator_unknown': [401, '操作员不是具有管理角色的有效账号', 'The operator is not an active account with an administrative role'],
   'admin.person_not_found': [404, '找不到该有效账号', 'No such active account'],
+  'admin.platform_built_in': [409, '一号自身的控制台不能停用', "Yihao's own consoles cannot be disabled"],
   'admin.platforms_required': [400, '平台管理员角色须指定所管理的平台，其他角色不能指定平台', 'A platform manager grant names the platforms managed; other roles name none'],
   'admin.insufficient_scope': [403, '访问令牌缺少所需权限', 'The access token lacks the required scope'],
   'admin.invalid_form': [400, '表单填写有误，请检查后重新提交', 'Some fields are not valid; check them and submit again'],

@@ -116,6 +116,17 @@ export async function clientCommand(args: string[], io: CommandIO, c: Container,
       if (res.generatedSecret) io.out(`client_secret: ${res.generatedSecret}\n(shown once: store it now)`);
       return 0;
     }
+    case 'disable':
+    case 'enable': {
+      const id = positionals[0] ?? values['client-id'];
+      if (!id) throw new UsageError(`client ${sub} needs a client id`);
+      await c.clients.setDisabled(id, sub === 'disable');
+      // Disabling also ends what the platform holds: its tokens and grants.
+      if (sub === 'disable') await c.models.revokeClient(id);
+      await c.audit.record({ actor: op.actor, action: `client.${sub}d`, target: id, detail: op.detail });
+      io.out(sub === 'disable' ? `disabled ${id}; its tokens are revoked` : `enabled ${id}`);
+      return 0;
+    }
     case 'remove': {
       const id = positionals[0] ?? values['client-id'];
       if (!id) throw new UsageError('client remove needs a client id');

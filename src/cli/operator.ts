@@ -42,7 +42,7 @@ export function takeOperatorOption(argv: string[]): { argv: string[]; ref?: stri
  */
 export function rolesFor(command: string, sub: string | undefined): AdminRole[] | undefined {
   const table: Record<string, Record<string, AdminRole[]>> = {
-    client: { add: ['system_admin'], update: ['system_admin'], remove: ['system_admin'] },
+    client: { add: ['system_admin'], update: ['system_admin'], remove: ['system_admin'], disable: ['system_admin'], enable: ['system_admin'] },
     person: { add: ['security_admin'], disable: ['security_admin'], enable: ['security_admin'], 'close-due': ['system_admin'] },
     enterprise: { confirm: ['security_admin', 'counter_operator'], reject: ['security_admin', 'counter_operator'] },
     keys: { rotate: ['system_admin'] },

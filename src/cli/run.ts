@@ -25,6 +25,9 @@ export const USAGE = `usage: npm run cli -- [--operator <person id | mobile | ID
   migrate [--rollback]            apply (or undo the last batch of) database migrations
   client add [options]            register a relying platform (prints a generated secret once)
   client list | show <id> | update <id> [options] | remove <id>
+  client disable <id> | enable <id>
+                                  a disabled platform stays registered but cannot log anyone in;
+                                  disabling revokes its tokens
   person add --name N --id-number X --phone P --password-stdin
   person disable | enable <person-id | ID number | mobile>
                                   disabling ends every session, revokes every token, tells platforms
@@ -50,7 +53,7 @@ export const USAGE = `usage: npm run cli -- [--operator <person id | mobile | ID
                                   platform_manager; a request takes effect once a second
                                   administrator approves it; revocation is immediate
 
-roles needed (any one): client add|update|remove, channel changes, keys rotate, reencrypt,
+roles needed (any one): client add|update|remove|disable|enable, channel changes, keys rotate, reencrypt,
   person close-due, audit checkpoint|archive: system_admin; person add|disable|enable:
   security_admin; enterprise confirm|reject: security_admin or counter_operator; audit query:
   auditor; audit verify: auditor or system_admin; admin roles request|approve|revoke:

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserAgent, type Page } from '../helpers/browser.ts';
 import { consoleSignIn, grant, newPerson, type Person } from '../helpers/admin-console.ts';
 import { awaitFreshStep, enrolTotp } from '../helpers/factors.ts';
+import { offlineLogin, registerPlatform } from '../helpers/platform.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import * as oidc from 'openid-client';
 
 let server: TestServer;
 let sys: Person;
@@ -100,4 +102,42 @@ describe('signing in to the console', () => {
     expect(after.status).toBe(403);
     expect(after.html).toContain('id="forbidden"');
   });
+
+  it('the system administrator disables a platform (confirmed): logins and tokens stop; enabling restores logins', async () => {
+    const platform = await registerPlatform(server.container, server.issuer);
+    const tokens = await offlineLogin(platform, new UserAgent(server.issuer), citizen.phone, citizen.password);
+    await awaitFreshStep();
+    const secret = await enrolTotp(new UserAgent(server.issuer), sys.phone, sys.password);
+    const ua = new UserAgent(server.issuer);
+    await consoleSignIn(ua, sys, secret);
+    const list = await ua.page('/admin/console/platforms');
+    expect(list.html).toContain(`data-client="${platform.clientId}" data-disabled="false"`);
+    // Yihao's own consoles offer no disable form.
+    expect(list.html).not.toContain('/platforms/yihao-admin/disable');
+
+    const unconfirmed = await ua.submit(list, `/platforms/${platform.clientId}/disable`, { reason: 'retired' }) as Page;
+    expect(unconfirmed.url).toContain('error=admin.confirm_required');
+    expect(await server.container.clients.providerMetadata(platform.clientId)).toBeDefined();
+    const disabled = await ua.submit(list, `/platforms/${platform.clientId}/disable`, { reason: 'retired', confirm: 'yes' }) as Page;
+    expect(disabled.url).toContain('notice=admin.platform_disabled');
+    expect(disabled.html).toContain(`data-client="${platform.clientId}" data-disabled="true"`);
+
+    // Unknown to the provider now: no login page, and the refresh token issued before is gone.
+    const auth = await new UserAgent(server.issuer).request((await platform.authorize()).url);
+    expect(auth.status).toBe(400);
+    await expect(oidc.refreshTokenGrant(platform.config, tokens.refresh_token!)).rejects.toThrow();
+    const [event] = (await collect(server.container.auditTrail.query({ action: 'client.disabled', target: platform.clientId })));
+    expect(event).toMatchObject({ actor: `person:${sys.id}`, detail: { reason: 'retired' } });
+
+    const enabled = await ua.submit(disabled, `/platforms/${platform.clientId}/enable`, { reason: 'back in service' }) as Page;
+    expect(enabled.url).toContain('notice=admin.platform_enabled');
+    const again = await new UserAgent(server.issuer).page((await platform.authorize()).url);
+    expect(again.html).toContain('name="password"');
+  });
 });
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const i of items) out.push(i);
+  return out;
+}

@@ -154,6 +154,20 @@ describe('the CLI as a named operator', () => {
     expect(event).toMatchObject({ actor: `person:${people.sec2.id}`, detail: { via: 'cli' } });
   });
 
+  it('disables and enables a platform as the system administrator', async () => {
+    const platform = await registerPlatform(server.container, server.issuer);
+    const refused = await cli(['--operator', people.sec.phone, 'client', 'disable', platform.clientId], server.env);
+    expect(refused.stderr).toContain('admin.role_required');
+    const disabled = await cli(['--operator', people.sys.phone, 'client', 'disable', platform.clientId], server.env);
+    expect(disabled.code).toBe(0);
+    expect(await server.container.clients.providerMetadata(platform.clientId)).toBeUndefined();
+    expect((await server.container.clients.show(platform.clientId)).metadata.disabled).toBe(true);
+    expect((await cli(['--operator', people.sys.phone, 'client', 'enable', platform.clientId], server.env)).code).toBe(0);
+    expect(await server.container.clients.providerMetadata(platform.clientId)).toMatchObject({ client_id: platform.clientId });
+    const [event] = await events('client.disabled', platform.clientId);
+    expect(event).toMatchObject({ actor: `person:${people.sys.id}`, detail: { via: 'cli' } });
+  });
+
   it('outside production an unnamed command still runs, audited as cli', async () => {
     const enabled = await cli(['person', 'enable', people.citizen.phone], server.env);
     expect(enabled.code).toBe(0);

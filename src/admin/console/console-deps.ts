@@ -17,7 +17,7 @@ export function consoleOptions(c: Container, more: ConsolePage[] = []): ConsoleR
     liveUntil: (accountId, sid) => c.sessions.liveUntil(accountId, sid),
     pages: [
       rolesPage({ roleGrants: c.roleGrants, persons: c.persons }),
-      platformsPage({ clients: c.clients, audit: c.audit }),
+      platformsPage({ clients: c.clients, audit: c.audit, revokeTokens: (clientId) => c.models.revokeClient(clientId) }),
       accountsPage({ persons: c.persons, accounts: c.accounts, audit: c.audit, endSessions: (id, opts) => c.sessions.endAll(id, opts) }),
       auditPage({ trail: c.auditTrail, audit: c.audit }),
       ...more,
