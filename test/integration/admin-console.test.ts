@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserAgent, type Page } from '../helpers/browser.ts';
+import { consoleLogin } from '../helpers/account.ts';
 import { consoleSignIn, grant, newPerson, type Person } from '../helpers/admin-console.ts';
 import { awaitFreshStep, enrolTotp } from '../helpers/factors.ts';
 import { offlineLogin, registerPlatform } from '../helpers/platform.ts';
@@ -94,6 +95,21 @@ describe('signing in to the console', () => {
     const locked = await ua.submit(found, '/lock', { reason: 'fraud report', confirm: 'yes' }) as Page;
     expect(locked.html).toContain('id="notice"');
     expect((await server.container.persons.get(target.id))!.status).toBe('disabled');
+
+    const unlocked = await ua.submit(locked, '/unlock', { reason: 'report withdrawn' }) as Page;
+    expect(unlocked.html).toContain('id="notice"');
+    expect((await server.container.persons.get(target.id))!.status).toBe('active');
+
+    // Ending an account's sessions: its account console session ends; the account still logs in.
+    const theirs = new UserAgent(server.issuer);
+    await consoleLogin(theirs, target.phone, target.password);
+    expect((await theirs.request('/account')).status).toBe(200);
+    const view = await ua.page(`/admin/console/accounts?q=${target.phone}`);
+    const ended = await ua.submit(view, '/end-sessions', { reason: 'lost phone', confirm: 'yes' }) as Page;
+    expect(ended.html).toContain('id="notice"');
+    expect((await theirs.request('/account')).status).toBe(302);
+    const [event] = await collect(server.container.auditTrail.query({ action: 'admin.sessions_ended', target: target.id }));
+    expect(event).toMatchObject({ actor: `person:${sec.id}`, detail: { reason: 'lost phone', sessions: 1 } });
 
     // The founding system administrator revokes the security role (two security admins are not there yet).
     const [g] = await server.container.roleGrants.list({ personId: sec.id, status: 'active' });
