@@ -164,13 +164,15 @@ export class RoleGrants {
       }
       return made;
     });
-    for (const row of rows) await this.#d.audit.record({ actor: 'cli', action: 'admin.role_bootstrapped', target: personActor(row.person_id), detail: { ...detail, grant: row.id, role: row.role } });
+    for (const row of rows) await this.#d.audit.record({ actor: 'cli', action: 'admin.role_bootstrapped', target: row.person_id, detail: { ...detail, grant: row.id, role: row.role } });
     return rows.map(view);
   }
 
   async #audit(by: GrantActor, action: string, row: GrantRow, extra: Record<string, unknown>): Promise<void> {
     await this.#d.audit.record({
-      actor: personActor(by.personId), action, target: personActor(row.person_id),
+      // The target is the person id, as for every other event about an account (the person's own
+      // data export finds it; auditors query one subject).
+      actor: personActor(by.personId), action, target: row.person_id,
       detail: { ...by.detail, ...extra, grant: row.id, role: row.role, ...(row.platforms?.length ? { platforms: row.platforms } : {}) },
     });
   }

@@ -73,7 +73,7 @@ describe('role grants', () => {
     // The founding system administrator shares the authority while fewer than two security administrators exist.
     expect((await grants().approve(by(people.sys), g.id)).status).toBe('active');
     expect(await rolesOf(people.aud)).toEqual(['auditor']);
-    const [granted] = await events('admin.role_granted', `person:${people.aud.id}`);
+    const [granted] = await events('admin.role_granted', people.aud.id);
     expect(granted).toMatchObject({ actor: `person:${people.sys.id}`, detail: { role: 'auditor', grant: g.id, via: 'test' } });
   });
 
@@ -102,7 +102,7 @@ describe('role grants', () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => codeOf(grants().approve(by(people.sec2), g.id))));
     expect(results.filter((r) => r === 'ok')).toHaveLength(1);
     expect(results.filter((r) => r !== 'ok').every((r) => r === 'admin.grant_not_pending')).toBe(true);
-    expect(await events('admin.role_granted', `person:${people.clerk.id}`)).toHaveLength(1);
+    expect(await events('admin.role_granted', people.clerk.id)).toHaveLength(1);
   });
 
   it('revocation takes effect at once, by one administrator, never on oneself', async () => {
@@ -112,7 +112,7 @@ describe('role grants', () => {
     await grants().revoke(by(people.sec2), grant!.id, 'left the service hall');
     expect(await rolesOf(people.clerk)).toEqual([]);
     expect(await codeOf(grants().revoke(by(people.sec2), grant!.id))).toBe('admin.grant_not_pending');
-    const [revoked] = await events('admin.role_revoked', `person:${people.clerk.id}`);
+    const [revoked] = await events('admin.role_revoked', people.clerk.id);
     expect(revoked).toMatchObject({ actor: `person:${people.sec2.id}`, detail: { reason: 'left the service hall' } });
   });
 });
@@ -150,7 +150,7 @@ describe('the CLI as a named operator', () => {
     expect(approved.stdout).toContain('active');
     const listed = await cli(['admin', 'roles', 'list', '--person', people.clerk.phone], server.env);
     expect(listed.stdout).toMatch(new RegExp(`${grant.id}\\tactive\\tcounter_operator`));
-    const [event] = await events('admin.role_granted', `person:${people.clerk.id}`).then((e) => e.slice(-1));
+    const [event] = await events('admin.role_granted', people.clerk.id).then((e) => e.slice(-1));
     expect(event).toMatchObject({ actor: `person:${people.sec2.id}`, detail: { via: 'cli' } });
   });
 
