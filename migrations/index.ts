@@ -20,6 +20,7 @@ import * as accountClosure from './20261202_002_account_closure.ts';
 import * as accountReclaims from './20261203_010_account_reclaims.ts';
 import * as counterDesk from './20261203_050_counter_desk.ts';
 import * as dashboardIndexes from './20261203_051_dashboard_indexes.ts';
+import * as adminRoleGrants from './20261203_030_admin_role_grants.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -41,6 +42,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261203_010_account_reclaims', accountReclaims],
   ['20261203_050_counter_desk', counterDesk],
   ['20261203_051_dashboard_indexes', dashboardIndexes],
+  ['20261203_030_admin_role_grants', adminRoleGrants],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

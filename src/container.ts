@@ -1,6 +1,9 @@
 /** Plain factories wiring the database, stores, domain services and the provider. */
 import { availableParallelism } from 'node:os';
 import { AccountClient } from './account/account-client.ts';
+import { AdminConsoleClient } from './admin/console/admin-client.ts';
+import { RoleGrants } from './admin/role-grants.ts';
+import { RoleGrantStore } from './store/admin-role-grants.ts';
 import { Audit } from './audit/audit.ts';
 import { AuditTrail } from './audit/audit-trail.ts';
 import { CheckpointSigner } from './audit/checkpoint-signer.ts';
@@ -60,6 +63,8 @@ import { isDatabaseUnavailable } from './store/unavailable.ts';
 import { OidcModelStore } from './store/oidc-models.ts';
 import { PersonStore } from './store/persons.ts';
 import { RateLimitStore } from './store/rate-limits.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Provider-side failures are otherwise invisible: log them (never shown to the client). */
 function observe(provider: ReturnType<typeof buildProvider>, logger: Logger) {
@@ -128,6 +133,10 @@ export interface Container {
   accountClient: AccountClient;
   /** The counter desk (窗口) and the dashboard's numbers (container-desk.ts). */
   desk: DeskModule;
+  /** Administrators' roles: requests, second-administrator approvals, revocations (admin/role-grants.ts). */
+  roleGrants: RoleGrants;
+  /** The admin console's built-in OIDC client (src/admin/console/). */
+  adminClient: AdminConsoleClient;
   close(): Promise<void>;
 }
 
@@ -249,9 +258,16 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const accountClient = new AccountClient(clients, config.issuer);
   const desk = createDesk({ config, db, crypto, persons, enterprises, verification, audit, throttle, reclaim });
 
+  const adminClient = new AdminConsoleClient(clients, config.issuer);
+  const roleGrants = new RoleGrants({
+    store: new RoleGrantStore(db.knex), audit,
+    personActive: async (id) => UUID.test(id) && (await persons.get(id))?.status === 'active',
+    platformExists: async (clientId) => (await clients.providerMetadata(clientId)) !== undefined,
+  });
+
   return {
     config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, auditTrail, metrics, provider, verification,
-    enterprises, delegations, representation, registration, reclaim, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, phoneChange, loginDevices, sessions, accounts, closures, personalData, hasher, accountClient, desk,
+    enterprises, delegations, representation, registration, reclaim, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, phoneChange, loginDevices, sessions, accounts, closures, personalData, hasher, accountClient, desk, roleGrants, adminClient,
     async close() {
       provider.stop();
       await verification.close();

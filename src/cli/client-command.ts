@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Container } from '../container.ts';
 import type { ClientMetadata, ClientView } from '../oidc/client-registry.ts';
 import { parseOptions, UsageError, type CommandIO } from './io.ts';
+import type { CliOperator } from './operator.ts';
 
 const OPTIONS = {
   'client-id': { type: 'string' },
@@ -72,7 +73,7 @@ function print(io: CommandIO, view: ClientView, json: boolean | undefined): void
   for (const [k, val] of Object.entries(view.metadata)) io.out(`${k}: ${Array.isArray(val) ? val.join(' ') : JSON.stringify(val)}`);
 }
 
-export async function clientCommand(args: string[], io: CommandIO, c: Container): Promise<number> {
+export async function clientCommand(args: string[], io: CommandIO, c: Container, op: CliOperator): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseOptions(rest, OPTIONS);
   switch (sub) {
@@ -86,7 +87,7 @@ export async function clientCommand(args: string[], io: CommandIO, c: Container)
         meta.redirect_uris ??= [];
       }
       const res = await c.clients.add(meta);
-      await c.audit.record({ actor: 'cli', action: 'client.added', target: res.clientId });
+      await c.audit.record({ actor: op.actor, action: 'client.added', target: res.clientId, detail: op.detail });
       if (values.json) io.out(JSON.stringify({ client_id: res.clientId, ...(res.generatedSecret ? { client_secret: res.generatedSecret } : {}) }));
       else {
         io.out(`client_id: ${res.clientId}`);
@@ -110,9 +111,20 @@ export async function clientCommand(args: string[], io: CommandIO, c: Container)
       const id = positionals[0] ?? values['client-id'];
       if (!id) throw new UsageError('client update needs a client id');
       const res = await c.clients.update(id, { ...metadataFromOptions(values), client_id: undefined }, { rotateSecret: values['rotate-secret'] });
-      await c.audit.record({ actor: 'cli', action: 'client.updated', target: id, detail: { rotatedSecret: Boolean(res.generatedSecret) } });
+      await c.audit.record({ actor: op.actor, action: 'client.updated', target: id, detail: { ...op.detail, rotatedSecret: Boolean(res.generatedSecret) } });
       print(io, await c.clients.show(id), values.json);
       if (res.generatedSecret) io.out(`client_secret: ${res.generatedSecret}\n(shown once: store it now)`);
+      return 0;
+    }
+    case 'disable':
+    case 'enable': {
+      const id = positionals[0] ?? values['client-id'];
+      if (!id) throw new UsageError(`client ${sub} needs a client id`);
+      await c.clients.setDisabled(id, sub === 'disable');
+      // Disabling also ends what the platform holds: its tokens and grants.
+      if (sub === 'disable') await c.models.revokeClient(id);
+      await c.audit.record({ actor: op.actor, action: `client.${sub}d`, target: id, detail: op.detail });
+      io.out(sub === 'disable' ? `disabled ${id}; its tokens are revoked` : `enabled ${id}`);
       return 0;
     }
     case 'remove': {
@@ -120,7 +132,7 @@ export async function clientCommand(args: string[], io: CommandIO, c: Container)
       if (!id) throw new UsageError('client remove needs a client id');
       await c.clients.remove(id);
       await c.models.revokeClient(id);
-      await c.audit.record({ actor: 'cli', action: 'client.removed', target: id });
+      await c.audit.record({ actor: op.actor, action: 'client.removed', target: id, detail: op.detail });
       io.out(`removed ${id}`);
       return 0;
     }

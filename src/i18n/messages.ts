@@ -1,6 +1,7 @@
 /** Page texts, Chinese first. Keys are stable; error codes from the domain map to texts here. */
 import { ERROR_CODES } from '../error-codes.ts';
 import { accountMessages } from './account.ts';
+import { adminMessages } from './admin.ts';
 import { factorMessages } from './factors.ts';
 import { legalPersonMessages } from './legal-persons.ts';
 import { mfaMessages } from './mfa.ts';
@@ -102,7 +103,7 @@ const en: Record<string, string> = {
 const errorTexts = (i: 1 | 2) => Object.fromEntries(Object.entries(ERROR_CODES).map(([code, spec]) => [code, spec[i]]));
 
 /** Each area's texts; the page-specific ones below win over them. */
-const areas = [legalPersonMessages, recoveryMessages, smsMessages, mfaMessages, factorMessages, passkeyMessages, verificationMessages, accountMessages, proofingMessages, reclaimMessages, rightsMessages, adminDeskMessages];
+const areas = [legalPersonMessages, recoveryMessages, smsMessages, mfaMessages, factorMessages, passkeyMessages, verificationMessages, accountMessages, adminMessages, proofingMessages, reclaimMessages, rightsMessages, adminDeskMessages];
 const merged = (locale: Locale, base: Record<string, string>, own: Record<string, string>) => Object.assign({}, base, ...areas.map((a) => a[locale]), own) as Record<string, string>;
 
 const dictionaries: Record<Locale, Record<string, string>> = {

@@ -89,6 +89,20 @@ export class ClientRegistry {
     return generated ? { generatedSecret: generated } : {};
   }
 
+  /**
+   * A disabled platform stays registered (metadata `disabled: true`, shown by `client show`) but
+   * the provider no longer knows it: every authorization and token request fails as for an
+   * unknown client until it is enabled again. The caller revokes its tokens.
+   */
+  async setDisabled(clientId: string, disabled: boolean): Promise<void> {
+    const row = await this.requireRow(clientId);
+    const metadata: ClientMetadata = { ...row.metadata };
+    if (disabled) metadata.disabled = true;
+    else delete metadata.disabled;
+    await this.store.update(clientId, row.secret_enc, metadata);
+    this.onChange?.(clientId);
+  }
+
   async remove(clientId: string): Promise<void> {
     if (!(await this.store.remove(clientId))) throw new AppError('client.not_found', `no client ${clientId}`);
     this.onChange?.(clientId);
@@ -105,7 +119,7 @@ export class ClientRegistry {
   /** What oidc-provider sees: the stored metadata plus id and decrypted secret. */
   async providerMetadata(clientId: string): Promise<ClientMetadata | undefined> {
     const row = await this.store.find(clientId);
-    if (!row) return undefined;
+    if (!row || row.metadata.disabled === true) return undefined;
     return {
       ...row.metadata,
       client_id: row.client_id,

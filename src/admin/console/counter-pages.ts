@@ -69,7 +69,7 @@ export function counterRoutes(router: Router, deps: CounterPageDeps): void {
   };
 
   router.get('/counter', guard, (ctx) => {
-    sendPage(ctx, 'admin/counter', { ...common(ctx), error: undefined, notFound: false });
+    sendPage(ctx, 'admin/counter', { ...common(ctx), lookupError: undefined, notFound: false });
   });
 
   router.post('/counter/lookup', guard, async (ctx) => {
@@ -77,11 +77,11 @@ export function counterRoutes(router: Router, deps: CounterPageDeps): void {
     const { idNumber } = parse(lookupForm, body(ctx));
     try {
       const citizen = await desk.lookup(op, idNumber);
-      if (!citizen) return sendPage(ctx, 'admin/counter', { ...common(ctx), error: undefined, notFound: true });
+      if (!citizen) return sendPage(ctx, 'admin/counter', { ...common(ctx), lookupError: undefined, notFound: true });
       sendPage(ctx, 'admin/counter-person', { ...common(ctx), citizen, form: {} });
     } catch (e) {
       if (!formError(e)) throw e;
-      sendPage(ctx, 'admin/counter', { ...common(ctx), error: e.code, notFound: false }, e.status);
+      sendPage(ctx, 'admin/counter', { ...common(ctx), lookupError: e.code, notFound: false }, e.status);
     }
   });
 
@@ -97,7 +97,7 @@ export function counterRoutes(router: Router, deps: CounterPageDeps): void {
       } catch (e) {
         if (!formError(e)) throw e;
         const values = parse(cardForm, body(ctx));
-        await personPage(ctx, await personOf(id), { error: { form: form(id), code: e.code }, form: { [form(id)]: { ...values, cardNumber: '', readerPayload: '' } } }, e.status);
+        await personPage(ctx, await personOf(id), { actError: { form: form(id), code: e.code }, form: { [form(id)]: { ...values, cardNumber: '', readerPayload: '' } } }, e.status);
       }
     });
   };
