@@ -154,7 +154,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const delegationStore = new DelegationStore(db.knex);
   const actingRoles = new ActingRoles(enterpriseStore, delegationStore);
   const login = new PasswordLogin(persons, hasher, throttle, (id, hash) => persons.setPassword(id, hash), config.loginLimits);
-  const clients = new ClientRegistry(new ClientStore(db.knex), crypto);
+  const clients = new ClientRegistry(new ClientStore(db.knex), crypto, { production: config.env === 'production' });
   const clientCache = new ClientMetadataCache(clients, changes);
   clients.onChange = (clientId) => clientCache.invalidate(clientId);
   const auditStore = new AuditStore(db.knex);
