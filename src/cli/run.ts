@@ -17,13 +17,15 @@ export const USAGE = `usage: npm run cli -- <command>
 
   migrate [--rollback]            apply (or undo the last batch of) database migrations
   client add [options]            register a relying platform (prints a generated secret once)
-  client list | show <id> | update <id> [options] | remove <id>
+  client list | show <id> | update <id> [options] | disable <id> | enable <id> | remove <id>
+                                  a disabled platform gets no login, token or userinfo until enabled
   person add --name N --id-number X --phone P --password-stdin
   person disable | enable <person-id | ID number | mobile>
                                   disabling ends every session, revokes every token, tells platforms
   person close-due                close the accounts whose closure request has waited out its cooling-off period
   enterprise claims [--credit-code C] | confirm <claim-id> --ref R | reject <claim-id> --ref R
-  keys list | rotate [--alg ES256|RS256]
+  keys list | rotate [--alg ES256|RS256] | retire <kid>
+                                  retire: a key no longer current leaves the published set at once
   reencrypt                       re-seal every encrypted field under FIELD_ENCRYPTION_KEY (after a key rotation)
   channel list | show <id> | health [--window-hours N] | enable <id> | disable <id> | remove <id>
   channel add --id I --kind K --name N --base-url U --app-id A --secret-stdin [channel options]
@@ -39,7 +41,11 @@ client options: --client-id --client-secret --client-name --redirect-uri (repeat
   --token-endpoint-auth-method --backchannel-logout-uri --first-party --id-token-alg
   --jwks-uri --jwks-file --subject-type --application-type --scope --minimum-acr <acr>
   --minimum-aal 1|2|3 (2: a second factor, 3: a passkey)
-  --metadata '<json>' (any other client metadata) --rotate-secret (update) --json
+  --metadata '<json>' (any other client metadata, e.g. {"managed_platforms": ["yh_…"]} for a
+  platform-manager client) --rotate-secret (update) --json
+  redirect and post-logout URIs: https, no fragment, no wildcard; http only on 127.0.0.1, [::1]
+  or localhost outside production. Role scopes (client_credentials, resource urn:yihao:admin):
+  admin:system admin:security admin:audit admin:counter admin:platforms; admin:audit alone
 
 channel options: --priority N (lower is preferred) --enabled | --disabled --timeout-ms
   --max-retries --daily-quota N | --no-daily-quota --max-concurrency --breaker-threshold
@@ -83,7 +89,7 @@ export async function runCli(argv: string[], io: CommandIO, env: Record<string, 
     }
     return 0;
   }
-  if (command === 'keys' && rest[0] === 'rotate') return keysCommand(rest, io, config.keysDir, keyRetentionSeconds(config));
+  if (command === 'keys' && (rest[0] === 'rotate' || rest[0] === 'retire')) return keysCommand(rest, io, config.keysDir, keyRetentionSeconds(config));
 
   const handlers: Record<string, (args: string[], io: CommandIO, c: Container) => Promise<number>> = {
     client: clientCommand,

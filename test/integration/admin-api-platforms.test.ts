@@ -4,6 +4,7 @@ import { UserAgent } from '../helpers/browser.ts';
 import { person } from '../helpers/identities.ts';
 import { loginThrough } from '../helpers/platform.ts';
 import { adminClient, api, type AdminClient } from '../helpers/admin-api.ts';
+import { cli } from '../helpers/cli-in-process.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 // Platforms through the admin API: registered and at once usable by a stock OIDC library
@@ -157,5 +158,26 @@ describe('listing and platform managers', () => {
     await server.container.clients.update(manager.clientId, { managed_platforms: [ids[1]] });
     expect((await api(server, 'get', `/admin/api/platforms/${ids[0]}`, manager.token)).status).toBe(404);
     expect((await api(server, 'get', `/admin/api/platforms/${ids[1]}`, manager.token)).status).toBe(200);
+  });
+});
+
+describe('the command line', () => {
+  it('applies the same rules, and disables and enables platforms', async () => {
+    const wildcard = await cli(['client', 'add', '--client-name', 'x', '--redirect-uri', 'https://*.example.gov.cn/cb'], server.env);
+    expect(wildcard.code).toBe(1);
+    expect(wildcard.stderr).toMatch(/redirect_uris\.0 must not contain a wildcard/);
+    const fragment = await cli(['client', 'add', '--client-name', 'x', '--redirect-uri', 'https://ok.example.gov.cn/cb', '--post-logout-redirect-uri', 'https://ok.example.gov.cn/#bye'], server.env);
+    expect(fragment.stderr).toMatch(/post_logout_redirect_uris\.0 must not contain a fragment/);
+    const auditAndAct = await cli(['client', 'add', '--grant-type', 'client_credentials', '--scope', 'admin:audit admin:security'], server.env);
+    expect(auditAndAct.stderr).toMatch(/admin:audit cannot be held with another administrative scope/);
+
+    const added = await cli(['client', 'add', '--client-name', '命令行平台', '--redirect-uri', 'https://cli.example.gov.cn/cb', '--json'], server.env);
+    const { client_id: id } = JSON.parse(added.stdout) as { client_id: string };
+    expect(await cli(['client', 'disable', id], server.env)).toMatchObject({ code: 0, stdout: expect.stringContaining(`disabled ${id}`) });
+    expect(await server.container.clients.providerMetadata(id)).toBeUndefined();
+    expect((await cli(['client', 'show', id], server.env)).stdout).toContain('status: disabled');
+    expect((await api(server, 'get', `/admin/api/platforms/${id}`, system.token)).body.platform.disabled).toBe(true);
+    expect(await cli(['client', 'enable', id], server.env)).toMatchObject({ code: 0 });
+    expect(await server.container.clients.providerMetadata(id)).toMatchObject({ client_id: id });
   });
 });
