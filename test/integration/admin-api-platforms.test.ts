@@ -172,12 +172,16 @@ describe('the command line', () => {
     expect(auditAndAct.stderr).toMatch(/admin:audit cannot be held with another administrative scope/);
 
     const added = await cli(['client', 'add', '--client-name', '命令行平台', '--redirect-uri', 'https://cli.example.gov.cn/cb', '--json'], server.env);
-    const { client_id: id } = JSON.parse(added.stdout) as { client_id: string };
+    const { client_id: id, client_secret: secret } = JSON.parse(added.stdout) as { client_id: string; client_secret: string };
+    // Used once, so the server holds it in its client cache; the command line is another
+    // container (another process's caches): its change must reach the server at once.
+    await expect(codeFlow(id, secret, 'https://cli.example.gov.cn/cb')).resolves.toHaveProperty('access_token');
     expect(await cli(['client', 'disable', id], server.env)).toMatchObject({ code: 0, stdout: expect.stringContaining(`disabled ${id}`) });
+    await expect(codeFlow(id, secret, 'https://cli.example.gov.cn/cb')).rejects.toThrow();
     expect(await server.container.clients.providerMetadata(id)).toBeUndefined();
     expect((await cli(['client', 'show', id], server.env)).stdout).toContain('status: disabled');
     expect((await api(server, 'get', `/admin/api/platforms/${id}`, system.token)).body.platform.disabled).toBe(true);
     expect(await cli(['client', 'enable', id], server.env)).toMatchObject({ code: 0 });
-    expect(await server.container.clients.providerMetadata(id)).toMatchObject({ client_id: id });
+    await expect(codeFlow(id, secret, 'https://cli.example.gov.cn/cb')).resolves.toHaveProperty('access_token');
   });
 });
