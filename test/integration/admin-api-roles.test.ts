@@ -7,15 +7,18 @@ import { adminClient, api } from '../helpers/admin-api.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 // The role matrix: every admin API route × every role and none. Without a token 401; with a
-// token of a role the route does not name 403; with one it names, never 401 or 403 (the dummy
-// ids and bodies then give 404 or 400, or success).
+// valid token holding no role, or a role the route does not name, 403; with one it names, never
+// 401, 403 or a server error (the dummy ids and bodies then give 404 or 400, or success).
 let server: TestServer;
 const tokens = {} as Record<AdminRole, string>;
+let roleless: string;
 let routes: ReturnType<typeof adminApiRouters>['book']['routes'];
 
 beforeAll(async () => {
   server = await startTestServer();
   for (const role of ADMIN_ROLES) tokens[role] = (await adminClient(server, ROLE_SCOPES[role])).token;
+  // A client permitted no admin scope still gets a token for the resource: it carries no role.
+  roleless = (await adminClient(server, 'api')).token;
   routes = adminApiRouters(server.container).book.routes;
 });
 afterAll(() => server?.stop());
@@ -39,6 +42,8 @@ describe('role matrix', () => {
       table.push(`${r.method} ${r.fullPath} none ${none.status}`);
       expect(none.status, `${r.method} ${path} without a token`).toBe(401);
       expect(none.body).toMatchObject({ error: 'admin.token_required' });
+      const noRole = await api(server, r.method, path, roleless, body);
+      expect(noRole.status, `${r.method} ${path} with a token of no role`).toBe(403);
       for (const role of ADMIN_ROLES) {
         const res = await api(server, r.method, path, tokens[role], body);
         table.push(`${r.method} ${r.fullPath} ${role} ${res.status}`);
@@ -53,6 +58,7 @@ describe('role matrix', () => {
       }
     }
     expect(table.length).toBe(routes.length * (ADMIN_ROLES.length + 1));
+    expect(new Set(table.map((line) => line.split(' ').slice(0, 2).join(' '))).size).toBe(routes.length);
   });
 
   it('refuses a token of a removed or disabled client at once (401)', async () => {
