@@ -38,7 +38,7 @@ export const ERROR_CODES = {
   'audit.within_retention': [400, '审计事件仍在保留期内，不能归档删除', 'The audit events are still within the retention period'],
   'bank_card.invalid': [400, '银行卡号不正确，请核对后重新输入', 'The bank card number is not valid; please check it'],
   'client.exists': [409, '该平台标识已注册', 'A platform with this client_id is already registered'],
-  'client.admin_scope_cli_only': [403, '管理角色权限只能通过命令行授予', 'Administrative role scopes are granted from the command line only'],
+  'client.admin_scope_cli_only': [403, '持有管理角色权限的客户端只能通过命令行管理', 'Clients holding administrative role scopes are managed from the command line only'],
   'client.invalid_metadata': [400, '平台注册信息无效', 'Invalid platform metadata'],
   'client.not_found': [404, '未找到该平台', 'No such platform'],
   'client.secret_not_used': [400, '该认证方式不使用客户端密钥', 'This authentication method uses no client secret'],

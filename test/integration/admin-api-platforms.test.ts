@@ -143,6 +143,18 @@ describe('listing and platform managers', () => {
     expect(seen).toEqual(expect.arrayContaining([...ids, system.clientId]));
 
     const manager = await adminClient(server, 'admin:platforms', { managed_platforms: [ids[0]] });
+    // An automation client holding a role is changed from the command line only: a system
+    // administrator rotating its secret would take over its role.
+    const takeovers: Array<[string, string, unknown]> = [
+      ['post', `/admin/api/platforms/${manager.clientId}/rotate-secret`, undefined],
+      ['patch', `/admin/api/platforms/${manager.clientId}`, { managed_platforms: ids }],
+      ['post', `/admin/api/platforms/${manager.clientId}/disable`, {}],
+      ['delete', `/admin/api/platforms/${manager.clientId}`, {}],
+    ];
+    for (const [method, path, body] of takeovers) {
+      expect((await api(server, method, path, system.token, body)).body, `${method} ${path}`).toMatchObject({ error: 'client.admin_scope_cli_only' });
+    }
+    expect((await api(server, 'get', `/admin/api/platforms/${manager.clientId}`, system.token)).status).toBe(200);
     const mine = await api(server, 'get', '/admin/api/platforms', manager.token);
     expect(mine.body.items.map((p: { client_id: string }) => p.client_id)).toEqual([ids[0]]);
     expect((await api(server, 'get', `/admin/api/platforms/${ids[1]}`, manager.token)).status).toBe(404);

@@ -4,7 +4,9 @@
  * `managed_platforms` (others are unknown to it: 404) and may not change what a platform is
  * permitted (scopes, grant types, first-party or resource-server standing, managers). The rules
  * on redirect URIs and scopes are platform-rules.ts's, applied by the registry for every caller.
- * Administrative role scopes are granted from the command line only, never through this API.
+ * Administrative role scopes are granted from the command line only, never through this API, and
+ * a client holding one is changed from the command line only: otherwise a system administrator
+ * could rotate a security administrator's or auditor's client secret and act in that role.
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
@@ -96,6 +98,12 @@ export function platformsApiRouter(deps: PlatformsApiDeps, kit: ApiKit): Router 
     if (!mayManagePlatform(principal(ctx), id)) throw new AppError('client.not_found', `no client ${id} among the caller's platforms`);
     return deps.clients.show(id);
   };
+  /** Reachable and not an automation client holding a role. */
+  const changeable = async (ctx: Context, id: string): Promise<ClientView> => {
+    const view = await reachable(ctx, id);
+    if (grantsAdminRole(view.metadata.scope)) throw new AppError('client.admin_scope_cli_only', `${id} holds an administrative role scope`);
+    return view;
+  };
 
   route(router, kit.book, tag, { method: 'get', path: '/', summary: 'List platforms (a platform manager sees its own)', roles: ['system_admin', 'platform_manager'], query: pageQuery, response: pageOf(platformView) }, async (ctx, { query }) => {
     const who = principal(ctx);
@@ -121,7 +129,7 @@ export function platformsApiRouter(deps: PlatformsApiDeps, kit: ApiKit): Router 
   });
 
   route(router, kit.book, tag, { method: 'patch', path: '/:id', summary: 'Change a platform\'s registration', roles: ['system_admin', 'platform_manager'], params: idParams, body: updateBody, response: z.object({ platform: platformView }) }, async (ctx, { params, body }) => {
-    await reachable(ctx, params.id);
+    await changeable(ctx, params.id);
     if (!principal(ctx).roles.has('system_admin')) {
       const forbidden = SYSTEM_ONLY.filter((k) => body[k] !== undefined);
       if (forbidden.length) throw new AppError('admin.role_required', `only a system administrator may change ${forbidden.join(', ')}`);
@@ -132,7 +140,7 @@ export function platformsApiRouter(deps: PlatformsApiDeps, kit: ApiKit): Router 
   });
 
   route(router, kit.book, tag, { method: 'post', path: '/:id/rotate-secret', summary: 'Issue a new client secret (the old one stops working)', roles: ['system_admin', 'platform_manager'], params: idParams, response: withSecret }, async (ctx, { params }) => {
-    await reachable(ctx, params.id);
+    await changeable(ctx, params.id);
     const { generatedSecret } = await deps.clients.update(params.id, {}, { rotateSecret: true });
     if (!generatedSecret) throw new AppError('client.secret_not_used', 'this platform authenticates without a client secret');
     await record(ctx, 'client.secret_rotated', params.id);
@@ -144,7 +152,7 @@ export function platformsApiRouter(deps: PlatformsApiDeps, kit: ApiKit): Router 
       method: 'post', path: `/:id/${action}`, roles: ['system_admin', 'platform_manager'], params: idParams, body: reasonOptional, response: z.object({ platform: platformView }),
       summary: disabled ? 'Disable a platform: no login, token or userinfo for it until enabled' : 'Enable a disabled platform',
     }, async (ctx, { params, body }) => {
-      await reachable(ctx, params.id);
+      await changeable(ctx, params.id);
       if (!(await deps.clients.setDisabled(params.id, disabled))) throw new AppError('admin.already_in_state', `the platform is ${disabled ? 'disabled' : 'enabled'} already`);
       await record(ctx, disabled ? 'client.disabled' : 'client.enabled', params.id, body.reason ? { reason: body.reason } : {});
       ctx.body = { platform: show(await deps.clients.show(params.id)) };
@@ -152,6 +160,7 @@ export function platformsApiRouter(deps: PlatformsApiDeps, kit: ApiKit): Router 
   }
 
   route(router, kit.book, tag, { method: 'delete', path: '/:id', summary: 'Delete a platform and revoke its tokens and grants', roles: ['system_admin'], params: idParams, body: reasonOptional, status: 204 }, async (ctx, { params, body }) => {
+    await changeable(ctx, params.id);
     await deps.clients.remove(params.id);
     await deps.revokeClient(params.id);
     await record(ctx, 'client.removed', params.id, body.reason ? { reason: body.reason } : {});
