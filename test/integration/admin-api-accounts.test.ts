@@ -56,6 +56,16 @@ describe('accounts', () => {
     expect(log).toBeUndefined();
   });
 
+  it('finds by name accounts created before the name index once reencrypt has run', async () => {
+    const older = { ...person(), name: '欧阳修' };
+    const id = (await server.container.persons.register(older) as { personId: string }).personId;
+    await server.container.db.knex('persons').where({ id }).update({ name_bidx: null }); // as before the migration
+    expect((await search({ name: '欧阳修' })).body.items).toEqual([]);
+    expect(await server.container.persons.resealStale()).toBeGreaterThanOrEqual(1); // npm run cli -- reencrypt
+    expect((await search({ name: '欧阳修' })).body.items.map((a: { id: string }) => a.id)).toEqual([id]);
+    expect(await server.container.persons.resealStale()).toBe(0);
+  });
+
   it('answers bad input with 400 and field paths, unknown accounts with 404', async () => {
     const two = await search({ id_number: citizen.idNumber, phone: citizen.phone });
     expect(two.status).toBe(400);
