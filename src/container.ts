@@ -29,6 +29,8 @@ import { EnterpriseService } from './identity/enterprises.ts';
 import { PersonService } from './identity/persons.ts';
 import { RepresentationPolicy } from './identity/representation-policy.ts';
 import { Registration } from './identity/registration.ts';
+import { Reclaim } from './identity/reclaim.ts';
+import { AccountReclaimStore } from './store/account-reclaims.ts';
 import { representationMinimums, registrationChecks } from './verification/assurance-ladder.ts';
 import { PendingRegistrationStore } from './store/pending-registrations.ts';
 import { DelegationStore } from './store/delegations.ts';
@@ -38,6 +40,7 @@ import { joinAggregation } from './metrics/cluster.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { createVerification, type VerificationModule } from './container-verification.ts';
 import { createSecondFactors, type SecondFactorModule } from './container-factors.ts';
+import { createDesk, type DeskModule } from './container-desk.ts';
 import { findAccountWith } from './oidc/account.ts';
 import { adapterFactory } from './oidc/adapter.ts';
 import { ClientMetadataCache } from './oidc/client-cache.ts';
@@ -92,6 +95,8 @@ export interface Container {
   representation: RepresentationPolicy;
   /** Two-step registration: phone proven by SMS code, real-name check, then the account. */
   registration: Registration;
+  /** Reclaiming a squatted ID number: online at a higher level, or at a counter (reclaim.ts). */
+  reclaim: Reclaim;
   actingRoles: ActingRoles;
   recovery: PasswordRecovery;
   /** The single-use primitive for codes sent to people and values accepted once. */
@@ -121,6 +126,8 @@ export interface Container {
   hasher: PasswordHasher;
   /** The account console's built-in OIDC client (src/account/). */
   accountClient: AccountClient;
+  /** The counter desk (窗口) and the dashboard's numbers (container-desk.ts). */
+  desk: DeskModule;
   close(): Promise<void>;
 }
 
@@ -203,8 +210,20 @@ export async function createContainer(config: Config, opts: { database?: Databas
     notify: (mobile, params, personId) => smsDelivery.send(mobile, 'phone_changed', params, personId),
     onNoticeFailure: (err) => logger.warn({ err }, 'phone-change notice not delivered'),
   });
+  const reclaim = new Reclaim({
+    store: new AccountReclaimStore(db.knex), persons, throttle, audit, ladder: verification.ladder,
+    levelOf: async (personId) => (await verification.assurance.levelOf(personId)).index,
+    enabledKinds: (kinds) => verification.service.enabledKinds(kinds),
+    check: (claimant, check, ctx) => verification.service.checkClaimant(claimant, check, ctx),
+    attach: (ids, personId) => verification.evidence.attach(ids, personId),
+    hashPassword: (password) => hasher.hash(password),
+    endEverything: (personId, by) => sessions.endAll(personId, { reason: 'account_reclaimed', actor: by.actor, ip: by.ip }),
+    forgetLoginFailures: (personId, ip) => login.forgetFailures(personId, ip),
+    notify: (mobile, params, personId) => smsDelivery.send(mobile, 'account_reclaimed', params, personId),
+    onNoticeFailure: (err) => logger.warn({ err }, 'reclaim notice not delivered'),
+  });
   const registration = new Registration({
-    persons, store: new PendingRegistrationStore(db.knex), smsCodes, throttle,
+    persons, store: new PendingRegistrationStore(db.knex), smsCodes, throttle, reclaim,
     realName: {
       setting: config.registrationRealName,
       kinds: registrationChecks(verification.ladder),
@@ -230,10 +249,11 @@ export async function createContainer(config: Config, opts: { database?: Databas
   clients.validator = async (metadata) => { await provider.current.Client.validate(metadata as Parameters<typeof provider.current.Client.validate>[0]); };
   // Registered when the app is built (after migrations), and again at first use if that failed.
   const accountClient = new AccountClient(clients, config.issuer);
+  const desk = createDesk({ config, db, crypto, persons, enterprises, verification, audit, throttle, reclaim });
 
   return {
     config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, auditTrail, metrics, provider, verification,
-    enterprises, delegations, representation, registration, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, phoneChange, loginDevices, sessions, accounts, closures, personalData, hasher, accountClient,
+    enterprises, delegations, representation, registration, reclaim, actingRoles, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, phoneChange, loginDevices, sessions, accounts, closures, personalData, hasher, accountClient, desk,
     async close() {
       provider.stop();
       await verification.close();

@@ -54,6 +54,8 @@ export interface ConsoleDeps extends LoginDeps {
   phoneChange?: PhoneChange;
   /** Download my data, close my account (src/account/rights-routes.ts); home shows a pending closure. */
   rights?: RightsDeps;
+  /** The person's in-person checks at service hall counters (src/identity/counter-desk.ts). */
+  counterChecks?: (personId: string) => Promise<Array<{ at: Date; hall: string; act: string; reference: string }>>;
 }
 
 const NOTICES = new Set(['rights.closure_cancelled', 'account.phone_done', 'account.phone_changed', 'account.consent_withdrawn', 'account.session_ended', 'account.session_gone', 'account.password_changed']);
@@ -90,13 +92,14 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
     const person = await deps.persons.get(sub);
     if (!person || person.status !== 'active') throw new AppError('account.inactive');
     const locale = localeOf(ctx);
-    const [consents, sessions, level, enterprises, passkeys, closure] = await Promise.all([
+    const [consents, sessions, level, enterprises, passkeys, closure, counterChecks] = await Promise.all([
       deps.consents.list(sub),
       deps.sessions.list(sub, sid),
       deps.levelOf?.(sub, locale),
       deps.enterprises?.(sub, locale),
       deps.passkeys?.list(sub),
       deps.rights?.closures.pending(sub),
+      deps.counterChecks?.(sub),
     ]);
     const q = typeof ctx.query.notice === 'string' ? ctx.query.notice : '';
     // Enterprise and agent outcomes report through their own (known) message codes.
@@ -112,6 +115,7 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
       passkeyCount: passkeys?.length,
       rights: Boolean(deps.rights),
       closure,
+      counterChecks,
       recentLogin: await deps.reauth.satisfied(accountOf(ctx)),
       fmt: formatter(locale),
     });

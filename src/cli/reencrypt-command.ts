@@ -14,6 +14,8 @@ export async function reencryptCommand(_args: string[], io: CommandIO, c: Contai
     channels: await c.verification.resealStale(),
     evidence: await c.verification.rekeyEvidence(),
     authenticators: await c.factors.totp.resealStale(),
+    // Card numbers presented at counters (a reader payload is only a keyed hash: it stays as is).
+    counterChecks: await c.desk.counter.resealStale(),
   };
   await c.audit.record({ actor: 'cli', action: 'crypto.reencrypted', detail: { ...counts, keyId: c.crypto.currentKeyId } });
   for (const [what, n] of Object.entries(counts)) io.out(`${what}: ${n} re-encrypted`);

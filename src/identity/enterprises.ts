@@ -91,6 +91,7 @@ export class EnterpriseService {
     return this.store.findByCode(creditCode).then((e) => (e ? this.store.pendingClaims(e.id) : []));
   }
 
+  findClaim(claimId: string) { return this.store.findClaim(claimId); }
   claimsOf(personId: string) { return this.store.claimsOf(personId); }
   representedBy(personId: string) { return this.store.representedBy(personId); }
   findById(id: string) { return this.store.findById(id); }

@@ -93,9 +93,14 @@ export class PersonService {
     return this.store.insertWithPassword({ id, ...sealed, name_bidx: nameBidx, phone_verified_at: new Date() }, passwordHash);
   }
 
-  /** Whether the ID number has an account (only for someone who proved phone and identity). */
-  async idNumberRegistered(idNumber: string): Promise<boolean> {
-    return Boolean(await this.store.findByIdNumberIndex(this.idNumberIndexes(idNumber)));
+  /** The account of an ID number, if any (only for someone who proved phone and identity). */
+  async accountOfIdNumber(idNumber: string): Promise<string | undefined> {
+    return (await this.store.findByIdNumberIndex(this.idNumberIndexes(idNumber)))?.id;
+  }
+
+  /** Forgets this process's cached row after a change made by another store (a reclaim). */
+  forget(personId: string): void {
+    this.store.forget(personId);
   }
 
   /** Binds a new mobile number, proven by a code sent to it; it becomes the login identifier. */

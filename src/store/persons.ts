@@ -157,6 +157,11 @@ export class PersonStore {
     }
   }
 
+  /** Drops the cached row after a change made elsewhere (a reclaim's transaction). */
+  forget(id: string): void {
+    this.#byId.invalidate(id);
+  }
+
   async setPasswordHash(personId: string, hash: string): Promise<void> {
     await this.knex('credentials').where({ person_id: personId, kind: 'password' })
       .update({ secret: hash, updated_at: this.knex.fn.now() });
