@@ -26,6 +26,7 @@ import { secondFactors } from './oidc/mfa/factors.ts';
 import { mfaRouter } from './oidc/mfa/mfa-pages.ts';
 import { verificationRouters } from './app-verification.ts';
 import { reclaimRouter } from './oidc/reclaim-pages.ts';
+import { adminApiRouters } from './admin/api/admin-api.ts';
 
 function healthRouter(c: Container): Router {
   const router = new Router();
@@ -46,7 +47,7 @@ function healthRouter(c: Container): Router {
 /** Every router of ours, in the order they are tried before the provider. */
 export function ourRouters(c: Container): Router[] {
   const mfa = mfaRouter({ issuer: c.config.issuer, provider: () => c.provider.current, audit: c.audit, factors: secondFactors(c) });
-  return [healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), consoleRouter(consoleOptions(c)), ...verificationRouters(c), mfa,
+  return [healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), consoleRouter(consoleOptions(c)), ...verificationRouters(c), ...adminApiRouters(c).routers, mfa,
     reclaimRouter({ issuer: c.config.issuer, provider: () => c.provider.current, reclaim: c.reclaim }), interactionRouter({
     issuer: c.config.issuer, provider: () => c.provider.current, persons: c.persons, login: c.login, throttle: c.throttle, audit: c.audit,
     actingRoles: c.actingRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session, smsCodes: c.smsCodes, registration: c.registration,

@@ -170,7 +170,9 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const delegationStore = new DelegationStore(db.knex);
   const actingRoles = new ActingRoles(enterpriseStore, delegationStore);
   const login = new PasswordLogin(persons, hasher, throttle, (id, hash) => persons.setPassword(id, hash), config.loginLimits);
-  const clients = new ClientRegistry(new ClientStore(db.knex), crypto);
+  // Production registers https redirect URIs only; a production server on a loopback http issuer
+  // (ALLOW_HTTP_LOOPBACK_ISSUER: a test deployment) accepts loopback ones like development.
+  const clients = new ClientRegistry(new ClientStore(db.knex), crypto, { production: config.env === 'production' && config.issuer.startsWith('https:') });
   const clientCache = new ClientMetadataCache(clients, changes);
   clients.onChange = (clientId) => clientCache.invalidate(clientId);
   const auditStore = new AuditStore(db.knex);

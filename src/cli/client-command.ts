@@ -1,4 +1,8 @@
-/** `client add|list|show|update|remove`: relying platforms are registered by operators, not code. */
+/**
+ * `client add|list|show|update|disable|enable|remove`: relying platforms are registered by
+ * operators, not code. The registry applies the platform rules (oidc/platform-rules.ts) to every
+ * registration, as for the admin API and the console.
+ */
 import { readFileSync } from 'node:fs';
 import type { Container } from '../container.ts';
 import type { ClientMetadata, ClientView } from '../oidc/client-registry.ts';
@@ -70,6 +74,7 @@ function print(io: CommandIO, view: ClientView, json: boolean | undefined): void
   if (json) { io.out(JSON.stringify(view, null, 2)); return; }
   io.out(`client_id: ${view.clientId}`);
   io.out(`secret: ${view.hasSecret ? '(set, stored encrypted)' : '(none)'}`);
+  if (view.disabled) io.out('status: disabled');
   for (const [k, val] of Object.entries(view.metadata)) io.out(`${k}: ${Array.isArray(val) ? val.join(' ') : JSON.stringify(val)}`);
 }
 
@@ -98,7 +103,7 @@ export async function clientCommand(args: string[], io: CommandIO, c: Container,
     case 'list': {
       const list = await c.clients.list();
       if (values.json) io.out(JSON.stringify(list, null, 2));
-      else for (const v of list) io.out(`${v.clientId}\t${String(v.metadata.client_name ?? '')}\t${((v.metadata.redirect_uris as string[] | undefined) ?? []).join(' ')}`);
+      else for (const v of list) io.out(`${v.clientId}\t${String(v.metadata.client_name ?? '')}${v.disabled ? '\t(disabled)' : ''}\t${((v.metadata.redirect_uris as string[] | undefined) ?? []).join(' ')}`);
       return 0;
     }
     case 'show': {
@@ -120,7 +125,11 @@ export async function clientCommand(args: string[], io: CommandIO, c: Container,
     case 'enable': {
       const id = positionals[0] ?? values['client-id'];
       if (!id) throw new UsageError(`client ${sub} needs a client id`);
-      await c.clients.setDisabled(id, sub === 'disable');
+      const changed = await c.clients.setDisabled(id, sub === 'disable');
+      if (!changed) {
+        io.out(`${id} was ${sub}d already`);
+        return 0;
+      }
       // Disabling also ends what the platform holds: its tokens and grants.
       if (sub === 'disable') await c.models.revokeClient(id);
       await c.audit.record({ actor: op.actor, action: `client.${sub}d`, target: id, detail: op.detail });

@@ -45,7 +45,7 @@ export function rolesFor(command: string, sub: string | undefined): AdminRole[] 
     client: { add: ['system_admin'], update: ['system_admin'], remove: ['system_admin'], disable: ['system_admin'], enable: ['system_admin'] },
     person: { add: ['security_admin'], disable: ['security_admin'], enable: ['security_admin'], 'close-due': ['system_admin'] },
     enterprise: { confirm: ['security_admin', 'counter_operator'], reject: ['security_admin', 'counter_operator'] },
-    keys: { rotate: ['system_admin'] },
+    keys: { rotate: ['system_admin'], retire: ['system_admin'] },
     reencrypt: { '': ['system_admin'] },
     channel: { add: ['system_admin'], update: ['system_admin'], enable: ['system_admin'], disable: ['system_admin'], remove: ['system_admin'] },
     audit: { checkpoint: ['system_admin'], archive: ['system_admin'], query: ['auditor'], verify: ['auditor', 'system_admin'] },

@@ -24,16 +24,16 @@ export const USAGE = `usage: npm run cli -- [--operator <person id | mobile | ID
 
   migrate [--rollback]            apply (or undo the last batch of) database migrations
   client add [options]            register a relying platform (prints a generated secret once)
-  client list | show <id> | update <id> [options] | remove <id>
-  client disable <id> | enable <id>
-                                  a disabled platform stays registered but cannot log anyone in;
+  client list | show <id> | update <id> [options] | disable <id> | enable <id> | remove <id>
+                                  a disabled platform gets no login, token or userinfo until enabled;
                                   disabling revokes its tokens
   person add --name N --id-number X --phone P --password-stdin
   person disable | enable <person-id | ID number | mobile>
                                   disabling ends every session, revokes every token, tells platforms
   person close-due                close the accounts whose closure request has waited out its cooling-off period
   enterprise claims [--credit-code C] | confirm <claim-id> --ref R | reject <claim-id> --ref R
-  keys list | rotate [--alg ES256|RS256]
+  keys list | rotate [--alg ES256|RS256] | retire <kid>
+                                  retire: a key no longer current leaves the published set at once
   reencrypt                       re-seal every encrypted field under FIELD_ENCRYPTION_KEY (after a key rotation)
   channel list | show <id> | health [--window-hours N] | enable <id> | disable <id> | remove <id>
   channel add --id I --kind K --name N --base-url U --app-id A --secret-stdin [channel options]
@@ -53,7 +53,7 @@ export const USAGE = `usage: npm run cli -- [--operator <person id | mobile | ID
                                   platform_manager; a request takes effect once a second
                                   administrator approves it; revocation is immediate
 
-roles needed (any one): client add|update|remove|disable|enable, channel changes, keys rotate, reencrypt,
+roles needed (any one): client add|update|remove|disable|enable, channel changes, keys rotate|retire, reencrypt,
   person close-due, audit checkpoint|archive: system_admin; person add|disable|enable:
   security_admin; enterprise confirm|reject: security_admin or counter_operator; audit query:
   auditor; audit verify: auditor or system_admin; admin roles request|approve|revoke:
@@ -64,7 +64,11 @@ client options: --client-id --client-secret --client-name --redirect-uri (repeat
   --token-endpoint-auth-method --backchannel-logout-uri --first-party --id-token-alg
   --jwks-uri --jwks-file --subject-type --application-type --scope --minimum-acr <acr>
   --minimum-aal 1|2|3 (2: a second factor, 3: a passkey)
-  --metadata '<json>' (any other client metadata) --rotate-secret (update) --json
+  --metadata '<json>' (any other client metadata, e.g. {"managed_platforms": ["yh_…"]} for a
+  platform-manager client) --rotate-secret (update) --json
+  redirect and post-logout URIs: https, no fragment, no wildcard; http only on 127.0.0.1, [::1]
+  or localhost outside production. Role scopes (client_credentials, resource urn:yihao:admin):
+  admin:system admin:security admin:audit admin:counter admin:platforms; admin:audit alone
 
 channel options: --priority N (lower is preferred) --enabled | --disabled --timeout-ms
   --max-retries --daily-quota N | --no-daily-quota --max-concurrency --breaker-threshold
@@ -110,9 +114,9 @@ export async function runCli(fullArgv: string[], io: CommandIO, env: Record<stri
     }
     return 0;
   }
-  // Rotation needs no database, unless an operator has to be checked (and audited).
-  const unnamedRotation = !operatorRef && config.env !== 'production';
-  if (command === 'keys' && rest[0] === 'rotate' && unnamedRotation) return keysCommand(rest, io, config.keysDir, keyRetentionSeconds(config));
+  // Key changes need no database, unless an operator has to be checked (and audited).
+  const unnamedKeyChange = !operatorRef && config.env !== 'production';
+  if (command === 'keys' && (rest[0] === 'rotate' || rest[0] === 'retire') && unnamedKeyChange) return keysCommand(rest, io, config.keysDir, keyRetentionSeconds(config));
 
   const handlers: Record<string, (args: string[], io: CommandIO, c: Container, op: CliOperator) => Promise<number>> = {
     client: clientCommand,
@@ -123,7 +127,8 @@ export async function runCli(fullArgv: string[], io: CommandIO, env: Record<stri
     audit: auditCommand,
     keys: async (args, cio, c, op) => {
       const code = await keysCommand(args, cio, c.config.keysDir, keyRetentionSeconds(c.config));
-      if (args[0] === 'rotate') await c.audit.record({ actor: op.actor, action: 'keys.rotated', detail: op.detail });
+      if (code === 0 && args[0] === 'rotate') await c.audit.record({ actor: op.actor, action: 'keys.rotated', detail: op.detail });
+      if (code === 0 && args[0] === 'retire') await c.audit.record({ actor: op.actor, action: 'keys.retired', target: args[1], detail: op.detail });
       return code;
     },
     admin: adminCommand,

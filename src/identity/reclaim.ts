@@ -191,7 +191,7 @@ export class Reclaim {
     const method = t.evidence.at(-1)?.kind ?? 'unknown';
     const previous = await this.#d.persons.get(t.person_id);
     const res = await this.#d.store.takeOver({
-      personId: t.person_id, ticketId: t.id, name_enc: t.name_enc, phone_enc: t.phone_enc, phone_bidx: t.phone_bidx, phoneProven: true,
+      personId: t.person_id, ticketId: t.id, name_enc: t.name_enc, name_bidx: this.#d.persons.nameIndex(claimant.name), phone_enc: t.phone_enc, phone_bidx: t.phone_bidx, phoneProven: true,
       passwordHash: await this.#d.hashPassword(password), statuses: ['active'], above: (levels) => this.#above(levels, proven),
       record: { id: randomUUID(), level: t.proven_level, method },
     });
@@ -228,7 +228,7 @@ export class Reclaim {
     const sealed = this.#d.persons.sealFields({ name: name.value, idNumber: person.idNumber, phone: phone.value });
     const reclaimId = randomUUID();
     const res = await this.#d.store.takeOver({
-      personId, name_enc: sealed.name_enc, phone_enc: sealed.phone_enc, phone_bidx: sealed.phone_bidx, phoneProven: input.phoneProven === true,
+      personId, name_enc: sealed.name_enc, name_bidx: this.#d.persons.nameIndex(name.value), phone_enc: sealed.phone_enc, phone_bidx: sealed.phone_bidx, phoneProven: input.phoneProven === true,
       // A password nobody knows: the person chooses theirs with "forgot password" on the new phone.
       passwordHash: await this.#d.hashPassword(randomBytes(32).toString('base64url')),
       statuses: ['active', 'disabled'], above: (levels) => this.#above(levels, reaches),

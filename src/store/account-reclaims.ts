@@ -32,8 +32,9 @@ export interface Takeover {
   personId: string;
   /** The ticket consumed with it (online); absent at a counter. */
   ticketId?: string | undefined;
-  /** New fields; name only when it changes. */
+  /** New fields; name only when it changes (with its search index, migration 20261203_040). */
   name_enc?: string | undefined;
+  name_bidx?: string | undefined;
   phone_enc: string;
   phone_bidx: string;
   /** Whether the new phone is proven (an SMS code): sets phone_verified_at. */
@@ -120,7 +121,7 @@ export class AccountReclaimStore {
       // A savepoint: a unique violation on the phone must not abort the whole transaction.
       await trx.transaction(async (sp) => {
         await sp('persons').where({ id: t.personId }).update({
-          phone_enc: t.phone_enc, phone_bidx: t.phone_bidx, ...(t.name_enc ? { name_enc: t.name_enc } : {}),
+          phone_enc: t.phone_enc, phone_bidx: t.phone_bidx, ...(t.name_enc ? { name_enc: t.name_enc, name_bidx: t.name_bidx ?? null } : {}),
           phone_verified_at: t.phoneProven ? sp.fn.now() : null, status: 'active', updated_at: sp.fn.now(),
         });
       });

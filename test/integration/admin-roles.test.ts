@@ -160,7 +160,7 @@ describe('the CLI as a named operator', () => {
     const disabled = await cli(['--operator', people.sys.phone, 'client', 'disable', platform.clientId], server.env);
     expect(disabled.code).toBe(0);
     expect(await server.container.clients.providerMetadata(platform.clientId)).toBeUndefined();
-    expect((await server.container.clients.show(platform.clientId)).metadata.disabled).toBe(true);
+    expect((await server.container.clients.show(platform.clientId)).disabled).toBe(true);
     expect((await cli(['--operator', people.sys.phone, 'client', 'enable', platform.clientId], server.env)).code).toBe(0);
     expect(await server.container.clients.providerMetadata(platform.clientId)).toMatchObject({ client_id: platform.clientId });
     const [event] = await events('client.disabled', platform.clientId);

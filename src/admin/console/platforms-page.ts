@@ -6,6 +6,7 @@
  * tokens (confirmed, with a reason); enabling undoes the first part.
  */
 import type Router from '@koa/router';
+import { grantsAdminRole } from '../../oidc/platform-rules.ts';
 import { z } from 'zod';
 import type { Audit } from '../../audit/audit.ts';
 import type { ClientMetadata, ClientRegistry } from '../../oidc/client-registry.ts';
@@ -45,7 +46,7 @@ export function platformsPage(deps: PlatformsPageDeps) {
       const admin = adminOf(ctx);
       return (await deps.clients.list()).filter((c) => mayManagePlatform(admin, c.clientId)).map((c) => ({
         clientId: c.clientId, name: String(c.metadata.client_name ?? ''), redirectUris: (c.metadata.redirect_uris as string[] | undefined) ?? [],
-        minimumAal: c.metadata.minimum_aal, createdAt: c.createdAt, disabled: c.metadata.disabled === true, builtIn: BUILT_IN.has(c.clientId),
+        minimumAal: c.metadata.minimum_aal, createdAt: c.createdAt, disabled: c.disabled, builtIn: BUILT_IN.has(c.clientId),
       }));
     };
 
@@ -77,6 +78,8 @@ export function platformsPage(deps: PlatformsPageDeps) {
       const form = parseForm(ctx, disabled ? disableForm : enableForm);
       const clientId = String(ctx.params.id);
       if (BUILT_IN.has(clientId)) throw new AppError('admin.platform_built_in', `${clientId} is one of Yihao's own consoles`);
+      // As in the admin API: an automation client holding a role is changed from the CLI only.
+      if (grantsAdminRole((await deps.clients.show(clientId)).metadata.scope)) throw new AppError('client.admin_scope_cli_only', `${clientId} holds an administrative role scope`);
       await deps.clients.setDisabled(clientId, disabled);
       if (disabled) await deps.revokeTokens(clientId);
       await deps.audit.record({
