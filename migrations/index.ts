@@ -17,6 +17,11 @@ import * as auditChain from './20261201_001_audit_chain.ts';
 import * as smsLogin from './20261130_001_sms_login.ts';
 import * as registrationProofing from './20261202_001_registration_proofing.ts';
 import * as accountClosure from './20261202_002_account_closure.ts';
+import * as accountReclaims from './20261203_010_account_reclaims.ts';
+import * as adminApi from './20261203_040_admin_api.ts';
+import * as counterDesk from './20261203_050_counter_desk.ts';
+import * as dashboardIndexes from './20261203_051_dashboard_indexes.ts';
+import * as adminRoleGrants from './20261203_030_admin_role_grants.ts';
 import * as guardiansProxies from './20261203_020_guardians_proxies.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
@@ -36,6 +41,11 @@ const migrations: Array<[string, Migration]> = [
   ['20261130_001_sms_login', smsLogin],
   ['20261202_001_registration_proofing', registrationProofing],
   ['20261202_002_account_closure', accountClosure],
+  ['20261203_010_account_reclaims', accountReclaims],
+  ['20261203_040_admin_api', adminApi],
+  ['20261203_050_counter_desk', counterDesk],
+  ['20261203_051_dashboard_indexes', dashboardIndexes],
+  ['20261203_030_admin_role_grants', adminRoleGrants],
   ['20261203_020_guardians_proxies', guardiansProxies],
 ];
 

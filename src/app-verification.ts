@@ -1,10 +1,7 @@
 /** The routers of the verification feature, mounted by buildApp before the provider. */
 import type Router from '@koa/router';
-import { adminAuthenticator } from './admin/admin-auth.ts';
-import { channelsApiRouter } from './admin/channels-api.ts';
-import { keyRetentionSeconds, type Container } from './container.ts';
+import type { Container } from './container.ts';
 import { accountVerifyRouter } from './oidc/account-verify.ts';
-import { ADMIN_RESOURCE } from './oidc/resources.ts';
 import { stepUpRouter } from './oidc/step-up.ts';
 
 export function verificationRouters(c: Container): Router[] {
@@ -17,15 +14,8 @@ export function verificationRouters(c: Container): Router[] {
     verification: c.verification.service,
     person: (id: string) => c.persons.get(id),
   };
-  const requireScope = adminAuthenticator({
-    issuer: c.config.issuer,
-    audience: ADMIN_RESOURCE,
-    keysDir: c.config.keysDir,
-    retainSeconds: keyRetentionSeconds(c.config),
-  });
   return [
     stepUpRouter({ ...pages, audit: c.audit }),
     accountVerifyRouter(pages),
-    channelsApiRouter({ channels: c.verification.channels, ready: () => c.verification.channelSync.ready(), requireScope }),
   ];
 }

@@ -3,6 +3,8 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { accountDeps } from './account/account-deps.ts';
 import { accountRouter } from './account/account-router.ts';
+import { consoleOptions } from './admin/console/console-deps.ts';
+import { consoleRouter } from './admin/console/console-router.ts';
 import type { Container } from './container.ts';
 import { pendingMigrations } from './store/db.ts';
 import { withRequestScope } from './store/request-memo.ts';
@@ -23,6 +25,8 @@ import { clientIp } from './http/rate-limit.ts';
 import { secondFactors } from './oidc/mfa/factors.ts';
 import { mfaRouter } from './oidc/mfa/mfa-pages.ts';
 import { verificationRouters } from './app-verification.ts';
+import { reclaimRouter } from './oidc/reclaim-pages.ts';
+import { adminApiRouters } from './admin/api/admin-api.ts';
 
 function healthRouter(c: Container): Router {
   const router = new Router();
@@ -43,7 +47,8 @@ function healthRouter(c: Container): Router {
 /** Every router of ours, in the order they are tried before the provider. */
 export function ourRouters(c: Container): Router[] {
   const mfa = mfaRouter({ issuer: c.config.issuer, provider: () => c.provider.current, audit: c.audit, factors: secondFactors(c) });
-  return [healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), ...verificationRouters(c), mfa, interactionRouter({
+  return [healthRouter(c), assetsRouter(), accountRouter(accountDeps(c)), consoleRouter(consoleOptions(c)), ...verificationRouters(c), ...adminApiRouters(c).routers, mfa,
+    reclaimRouter({ issuer: c.config.issuer, provider: () => c.provider.current, reclaim: c.reclaim }), interactionRouter({
     issuer: c.config.issuer, provider: () => c.provider.current, persons: c.persons, login: c.login, throttle: c.throttle, audit: c.audit,
     actingRoles: c.actingRoles, personRoles: c.personRoles, recovery: c.recovery, sessionTtl: c.config.ttl.session, smsCodes: c.smsCodes, registration: c.registration,
     passkeys: { assertions: c.passkeyAssertions, audit: c.audit },

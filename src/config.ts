@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseProxyTrust, validAddressOrRange, type ProxyTrust } from './http/client-address.ts';
 import { devSecrets } from './dev-secrets.ts';
+import { parseHalls, type Hall } from './identity/counter-halls.ts';
 
 const DEFAULT_LADDER_FILE = fileURLToPath(new URL('./verification/assurance-ladder.json', import.meta.url));
 
@@ -99,6 +100,10 @@ const envSchema = z.object({
   // before) before the closing job erases it: a week to think again, or to notice a request made
   // by someone else with the account.
   ACCOUNT_CLOSURE_COOLING_OFF_DAYS: int(0, 365).default(7),
+  // The service halls of the counter desk, `code=name;code=name`; unset: the hall is typed freely.
+  COUNTER_HALLS: z.string().optional().transform((v, ctx) => {
+    try { return parseHalls(v); } catch (e) { ctx.addIssue({ code: 'custom', message: (e as Error).message }); return undefined; }
+  }),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -166,6 +171,8 @@ export interface Config {
   newDeviceSms: boolean;
   /** Days between a request to close an account and its closure (cancellable meanwhile). */
   accountClosureCoolingOffDays: number;
+  /** The counter desk's service halls (COUNTER_HALLS); undefined: free text. */
+  counterHalls: Hall[] | undefined;
   /** Lifetimes in seconds; chosen for government services, not the library's 14-day defaults. */
   ttl: {
     session: number; // absolute SSO session: a working day
@@ -287,6 +294,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     newDeviceSms: e.NEW_DEVICE_SMS ?? production,
     registrationRealName: e.REGISTRATION_REAL_NAME,
     accountClosureCoolingOffDays: e.ACCOUNT_CLOSURE_COOLING_OFF_DAYS,
+    counterHalls: e.COUNTER_HALLS,
     ttl: {
       session: e.SESSION_ABSOLUTE_SECONDS,
       sessionIdle: Math.min(e.SESSION_IDLE_SECONDS, e.SESSION_ABSOLUTE_SECONDS),

@@ -1,6 +1,9 @@
 /** Plain factories wiring the database, stores, domain services and the provider. */
 import { availableParallelism } from 'node:os';
 import { AccountClient } from './account/account-client.ts';
+import { AdminConsoleClient } from './admin/console/admin-client.ts';
+import { RoleGrants } from './admin/role-grants.ts';
+import { RoleGrantStore } from './store/admin-role-grants.ts';
 import { Audit } from './audit/audit.ts';
 import { AuditTrail } from './audit/audit-trail.ts';
 import { CheckpointSigner } from './audit/checkpoint-signer.ts';
@@ -31,6 +34,8 @@ import { EnterpriseService } from './identity/enterprises.ts';
 import { PersonService } from './identity/persons.ts';
 import { RepresentationPolicy } from './identity/representation-policy.ts';
 import { Registration } from './identity/registration.ts';
+import { Reclaim } from './identity/reclaim.ts';
+import { AccountReclaimStore } from './store/account-reclaims.ts';
 import { representationMinimums, registrationChecks } from './verification/assurance-ladder.ts';
 import { PendingRegistrationStore } from './store/pending-registrations.ts';
 import { DelegationStore } from './store/delegations.ts';
@@ -40,6 +45,7 @@ import { joinAggregation } from './metrics/cluster.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { createVerification, type VerificationModule } from './container-verification.ts';
 import { createSecondFactors, type SecondFactorModule } from './container-factors.ts';
+import { createDesk, type DeskModule } from './container-desk.ts';
 import { findAccountWith } from './oidc/account.ts';
 import { adapterFactory } from './oidc/adapter.ts';
 import { ClientMetadataCache } from './oidc/client-cache.ts';
@@ -59,6 +65,8 @@ import { isDatabaseUnavailable } from './store/unavailable.ts';
 import { OidcModelStore } from './store/oidc-models.ts';
 import { PersonStore } from './store/persons.ts';
 import { RateLimitStore } from './store/rate-limits.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Provider-side failures are otherwise invisible: log them (never shown to the client). */
 function observe(provider: ReturnType<typeof buildProvider>, logger: Logger) {
@@ -94,6 +102,8 @@ export interface Container {
   representation: RepresentationPolicy;
   /** Two-step registration: phone proven by SMS code, real-name check, then the account. */
   registration: Registration;
+  /** Reclaiming a squatted ID number: online at a higher level, or at a counter (reclaim.ts). */
+  reclaim: Reclaim;
   actingRoles: ActingRoles;
   /** Natural persons a person may act for (guardians, assisted service) and their choice per platform. */
   personRoles: PersonRoles;
@@ -127,6 +137,12 @@ export interface Container {
   hasher: PasswordHasher;
   /** The account console's built-in OIDC client (src/account/). */
   accountClient: AccountClient;
+  /** The counter desk (窗口) and the dashboard's numbers (container-desk.ts). */
+  desk: DeskModule;
+  /** Administrators' roles: requests, second-administrator approvals, revocations (admin/role-grants.ts). */
+  roleGrants: RoleGrants;
+  /** The admin console's built-in OIDC client (src/admin/console/). */
+  adminClient: AdminConsoleClient;
   close(): Promise<void>;
 }
 
@@ -160,7 +176,9 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const delegationStore = new DelegationStore(db.knex);
   const actingRoles = new ActingRoles(enterpriseStore, delegationStore);
   const login = new PasswordLogin(persons, hasher, throttle, (id, hash) => persons.setPassword(id, hash), config.loginLimits);
-  const clients = new ClientRegistry(new ClientStore(db.knex), crypto);
+  // Production registers https redirect URIs only; a production server on a loopback http issuer
+  // (ALLOW_HTTP_LOOPBACK_ISSUER: a test deployment) accepts loopback ones like development.
+  const clients = new ClientRegistry(new ClientStore(db.knex), crypto, { production: config.env === 'production' && config.issuer.startsWith('https:') });
   const clientCache = new ClientMetadataCache(clients, changes);
   clients.onChange = (clientId) => clientCache.invalidate(clientId);
   const auditStore = new AuditStore(db.knex);
@@ -210,8 +228,25 @@ export async function createContainer(config: Config, opts: { database?: Databas
     notify: (mobile, params, personId) => smsDelivery.send(mobile, 'phone_changed', params, personId),
     onNoticeFailure: (err) => logger.warn({ err }, 'phone-change notice not delivered'),
   });
+  const reclaim = new Reclaim({
+    store: new AccountReclaimStore(db.knex), persons, throttle, audit, ladder: verification.ladder,
+    levelOf: async (personId) => (await verification.assurance.levelOf(personId)).index,
+    enabledKinds: (kinds) => verification.service.enabledKinds(kinds),
+    check: (claimant, check, ctx) => verification.service.checkClaimant(claimant, check, ctx),
+    attach: (ids, personId) => verification.evidence.attach(ids, personId),
+    hashPassword: (password) => hasher.hash(password),
+    endEverything: async (personId, by) => {
+      const ended = await sessions.endAll(personId, { reason: 'account_reclaimed', actor: by.actor, ip: by.ip });
+      // What the previous holder declared over others goes too: guardianships, assisted-service grants.
+      await naturalPersons.endAllOf(personId, by.actor);
+      return ended;
+    },
+    forgetLoginFailures: (personId, ip) => login.forgetFailures(personId, ip),
+    notify: (mobile, params, personId) => smsDelivery.send(mobile, 'account_reclaimed', params, personId),
+    onNoticeFailure: (err) => logger.warn({ err }, 'reclaim notice not delivered'),
+  });
   const registration = new Registration({
-    persons, store: new PendingRegistrationStore(db.knex), smsCodes, throttle,
+    persons, store: new PendingRegistrationStore(db.knex), smsCodes, throttle, reclaim,
     realName: {
       setting: config.registrationRealName,
       kinds: registrationChecks(verification.ladder),
@@ -242,10 +277,18 @@ export async function createContainer(config: Config, opts: { database?: Databas
   clients.validator = async (metadata) => { await provider.current.Client.validate(metadata as Parameters<typeof provider.current.Client.validate>[0]); };
   // Registered when the app is built (after migrations), and again at first use if that failed.
   const accountClient = new AccountClient(clients, config.issuer);
+  const desk = createDesk({ config, db, crypto, persons, enterprises, verification, audit, throttle, reclaim });
+
+  const adminClient = new AdminConsoleClient(clients, config.issuer);
+  const roleGrants = new RoleGrants({
+    store: new RoleGrantStore(db.knex), audit,
+    personActive: async (id) => UUID.test(id) && (await persons.get(id))?.status === 'active',
+    platformExists: async (clientId) => (await clients.providerMetadata(clientId)) !== undefined,
+  });
 
   return {
     config, logger, db, crypto, models, limits, throttle, persons, login, clients, audit, auditTrail, metrics, provider, verification,
-    enterprises, delegations, representation, registration, actingRoles, personRoles, naturalPersons, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, phoneChange, loginDevices, sessions, accounts, closures, personalData, hasher, accountClient,
+    enterprises, delegations, representation, registration, reclaim, actingRoles, personRoles, naturalPersons, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, phoneChange, loginDevices, sessions, accounts, closures, personalData, hasher, accountClient, desk, roleGrants, adminClient,
     async close() {
       provider.stop();
       await verification.close();

@@ -29,7 +29,7 @@ export async function startServer(config: Config, opts: { migrate: boolean }): P
   });
   container.provider.watch();
   const sweeper = setInterval(() => {
-    Promise.all([container.models.sweep(), container.limits.sweep(), container.actingRoles.sweep(), container.personRoles.sweep(), container.recovery.sweep(), container.oneTimeCodes.sweep(), container.passkeys.sweep(), container.loginDevices.sweep(), container.registration.sweep()])
+    Promise.all([container.models.sweep(), container.limits.sweep(), container.actingRoles.sweep(), container.personRoles.sweep(), container.recovery.sweep(), container.oneTimeCodes.sweep(), container.passkeys.sweep(), container.loginDevices.sweep(), container.registration.sweep(), container.reclaim.sweep()])
       .then(([models, limits]) => { if (models || limits) logger.debug({ models, limits }, 'swept expired rows'); })
       .catch((err) => logger.warn({ err }, 'sweep failed'));
     // Accounts whose cooling-off period has ended: every process may run it, each closure is claimed once.

@@ -1,9 +1,9 @@
 /**
  * The account console is a relying platform of Yihao itself (as Keycloak's account console is):
- * a built-in public client, code flow with PKCE, registered in the ordinary client registry so
- * operators see it, and kept in line with ISSUER at every start.
+ * a built-in public client, code flow with PKCE (oidc/built-in-client.ts).
  */
-import { AppError, isAppError } from '../errors.ts';
+import { createHash } from 'node:crypto';
+import { BuiltInClient } from '../oidc/built-in-client.ts';
 import type { ClientMetadata, ClientRegistry } from '../oidc/client-registry.ts';
 
 export const ACCOUNT_CLIENT_ID = 'yihao-account';
@@ -13,6 +13,34 @@ export const ACCOUNT_CLIENT_ID = 'yihao-account';
  * the browser, and to the loopback origin for our own server-to-server calls.
  */
 export const ENDPOINTS = { authorization: '/auth', token: '/token', endSession: '/session/end', jwks: '/jwks' } as const;
+
+/**
+ * The authorization request of a first-party console: code flow with PKCE (S256), state and nonce,
+ * asking for the `sid` and `auth_time` claims (the console follows its SSO session).
+ */
+export function authorizationUrl(issuer: string, p: { clientId: string; redirectUri: string; state: string; nonce: string; verifier: string; extra?: Record<string, string> }): string {
+  const url = new URL(`${issuer}${ENDPOINTS.authorization}`);
+  url.search = new URLSearchParams({
+    client_id: p.clientId,
+    response_type: 'code',
+    scope: 'openid',
+    redirect_uri: p.redirectUri,
+    state: p.state,
+    nonce: p.nonce,
+    code_challenge: createHash('sha256').update(p.verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    claims: JSON.stringify({ id_token: { sid: null, auth_time: { essential: true } } }),
+    ...p.extra,
+  }).toString();
+  return url.toString();
+}
+
+/** RP-initiated logout at end_session (platforms are told over the back channel). */
+export function endSessionUrl(issuer: string, p: { idToken: string; postLogoutRedirectUri: string; state: string }): string {
+  const url = new URL(`${issuer}${ENDPOINTS.endSession}`);
+  url.search = new URLSearchParams({ id_token_hint: p.idToken, post_logout_redirect_uri: p.postLogoutRedirectUri, state: p.state }).toString();
+  return url.toString();
+}
 
 export const accountUrls = (issuer: string) => ({
   home: `${issuer}/account`,
@@ -39,40 +67,8 @@ export function accountClientMetadata(issuer: string): ClientMetadata {
   };
 }
 
-/** The fields we own; an operator's other edits (none are expected) are left alone. */
-const differs = (current: ClientMetadata, wanted: ClientMetadata) =>
-  Object.entries(wanted).some(([k, v]) => JSON.stringify(current[k]) !== JSON.stringify(v));
-
-export class AccountClient {
-  #ensured: Promise<void> | undefined;
-
-  constructor(private readonly registry: ClientRegistry, private readonly issuer: string) {}
-
-  /** Registers or corrects the built-in client once per process; retried after a failure. */
-  ensure(): Promise<void> {
-    this.#ensured ??= this.#ensure().catch((err) => {
-      this.#ensured = undefined;
-      throw err;
-    });
-    return this.#ensured;
-  }
-
-  async #ensure(): Promise<void> {
-    const wanted = accountClientMetadata(this.issuer);
-    const existing = await this.registry.show(ACCOUNT_CLIENT_ID).catch((e) => {
-      if (isAppError(e) && e.code === 'client.not_found') return undefined;
-      throw e;
-    });
-    if (!existing) {
-      try {
-        await this.registry.add({ ...wanted, client_id: ACCOUNT_CLIENT_ID });
-        return;
-      } catch (e) {
-        // Another process registered it first: fall through and compare.
-        if (!(e instanceof AppError && e.code === 'client.exists')) throw e;
-      }
-    }
-    const current = existing ?? await this.registry.show(ACCOUNT_CLIENT_ID);
-    if (differs(current.metadata, wanted)) await this.registry.update(ACCOUNT_CLIENT_ID, wanted);
+export class AccountClient extends BuiltInClient {
+  constructor(registry: ClientRegistry, issuer: string) {
+    super(registry, ACCOUNT_CLIENT_ID, accountClientMetadata(issuer));
   }
 }

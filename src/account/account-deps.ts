@@ -67,6 +67,8 @@ export function accountDeps(c: Container): AccountDeps {
     },
     security: { totp: c.factors.totp, recoveryCodes: c.factors.recoveryCodes, persons: c.persons, issuerName: '一号', reauth: strongReauth },
     enterprises: (personId, locale) => enterpriseSection(enterpriseConsole, personId, locale),
+    counterChecks: async (personId) => (await c.desk.counter.history(personId))
+      .map((v) => ({ at: v.at, hall: c.desk.counter.halls.label(v.hall), act: v.act, reference: v.reference })),
     levelOf: async (personId, locale) => (await c.verification.assurance.levelOf(personId)).level.name[locale],
   };
 }

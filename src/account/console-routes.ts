@@ -55,6 +55,8 @@ export interface ConsoleDeps extends LoginDeps {
   phoneChange?: PhoneChange;
   /** Download my data, close my account (src/account/rights-routes.ts); home shows a pending closure. */
   rights?: RightsDeps;
+  /** The person's in-person checks at service hall counters (src/identity/counter-desk.ts). */
+  counterChecks?: (personId: string) => Promise<Array<{ at: Date; hall: string; act: string; reference: string }>>;
   /** Guardians and assisted service (src/account/family-routes.ts); home links to it. */
   family?: FamilyDeps;
 }
@@ -93,13 +95,14 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
     const person = await deps.persons.get(sub);
     if (!person || person.status !== 'active') throw new AppError('account.inactive');
     const locale = localeOf(ctx);
-    const [consents, sessions, level, enterprises, passkeys, closure] = await Promise.all([
+    const [consents, sessions, level, enterprises, passkeys, closure, counterChecks] = await Promise.all([
       deps.consents.list(sub),
       deps.sessions.list(sub, sid),
       deps.levelOf?.(sub, locale),
       deps.enterprises?.(sub, locale),
       deps.passkeys?.list(sub),
       deps.rights?.closures.pending(sub),
+      deps.counterChecks?.(sub),
     ]);
     const q = typeof ctx.query.notice === 'string' ? ctx.query.notice : '';
     // Enterprise and agent outcomes report through their own (known) message codes.
@@ -116,6 +119,7 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
       rights: Boolean(deps.rights),
       family: Boolean(deps.family),
       closure,
+      counterChecks,
       recentLogin: await deps.reauth.satisfied(accountOf(ctx)),
       fmt: formatter(locale),
     });

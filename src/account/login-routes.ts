@@ -3,14 +3,14 @@
  * code with PKCE, state and nonce; the code redeemed over loopback; the ID token verified; then
  * the console's own short-lived cookie. Logging out is RP-initiated logout at end_session.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { sendPage } from '../http/pages.ts';
 import {
   clearAccountSession, readAccountSession, takeLoginState, writeAccountSession, writeLoginState, type AccountSession,
 } from './account-cookies.ts';
-import { ACCOUNT_CLIENT_ID, accountUrls, ENDPOINTS, type AccountClient } from './account-client.ts';
+import { ACCOUNT_CLIENT_ID, accountUrls, authorizationUrl, endSessionUrl, type AccountClient } from './account-client.ts';
 import { verifyIdToken } from './id-token.ts';
 import type { Reauth } from './reauth.ts';
 import { AAL_PREFIX } from '../authn/strength.ts';
@@ -53,22 +53,13 @@ export async function startLogin(ctx: Context, deps: LoginDeps, opts: { to: stri
   await deps.accountClient.ensure();
   const login = { state: random(24), nonce: random(24), verifier: random(48), to: RETURNABLE.test(opts.to) ? opts.to : '/account' };
   writeLoginState(ctx, login);
-  const url = new URL(`${deps.issuer}${ENDPOINTS.authorization}`);
-  url.search = new URLSearchParams({
-    client_id: ACCOUNT_CLIENT_ID,
-    response_type: 'code',
-    scope: 'openid',
-    redirect_uri: accountUrls(deps.issuer).callback,
-    state: login.state,
-    nonce: login.nonce,
-    code_challenge: createHash('sha256').update(login.verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    // sid names the SSO session (to mark "this session" and notice when it ends elsewhere).
-    claims: JSON.stringify({ id_token: { sid: null, auth_time: { essential: true } } }),
-    ...(opts.fresh ? { prompt: 'login', max_age: '0' } : {}),
-    ...(opts.strong ? { acr_values: `${AAL_PREFIX}2` } : {}),
-  }).toString();
-  ctx.redirect(url.toString());
+  ctx.redirect(authorizationUrl(deps.issuer, {
+    clientId: ACCOUNT_CLIENT_ID, redirectUri: accountUrls(deps.issuer).callback, state: login.state, nonce: login.nonce, verifier: login.verifier,
+    extra: {
+      ...(opts.fresh ? { prompt: 'login', max_age: '0' } : {}),
+      ...(opts.strong ? { acr_values: `${AAL_PREFIX}2` } : {}),
+    },
+  }));
 }
 
 /** Sends the browser through the provider's logout, which also tells platforms over the back channel. */
@@ -76,13 +67,7 @@ export function endSessionRedirect(ctx: Context, deps: LoginDeps, session: Accou
   clearAccountSession(ctx);
   ctx.status = 303;
   if (!session) return ctx.redirect(`/account?state=${LOGGED_OUT_STATE}`);
-  const url = new URL(`${deps.issuer}${ENDPOINTS.endSession}`);
-  url.search = new URLSearchParams({
-    id_token_hint: session.idToken,
-    post_logout_redirect_uri: accountUrls(deps.issuer).home,
-    state: LOGGED_OUT_STATE,
-  }).toString();
-  ctx.redirect(url.toString());
+  ctx.redirect(endSessionUrl(deps.issuer, { idToken: session.idToken, postLogoutRedirectUri: accountUrls(deps.issuer).home, state: LOGGED_OUT_STATE }));
 }
 
 /**

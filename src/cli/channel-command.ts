@@ -6,6 +6,7 @@
 import type { Container } from '../container.ts';
 import type { ChannelHealthView, ChannelView } from '../verification/channel-admin.ts';
 import { parseOptions, UsageError, type CommandIO } from './io.ts';
+import type { CliOperator } from './operator.ts';
 
 const OPTIONS = {
   id: { type: 'string' },
@@ -72,7 +73,7 @@ function printHealth(io: CommandIO, h: ChannelHealthView): void {
   io.out(`${h.id}\t${h.kind}\t${h.enabled ? 'enabled' : 'disabled'}\tcalls ${h.calls}\tfailures ${h.failures}\tskipped ${h.skipped}\tp50 ${ms(h.p50Ms)}\tp95 ${ms(h.p95Ms)}\tquota ${quota}`);
 }
 
-export async function channelCommand(args: string[], io: CommandIO, c: Container): Promise<number> {
+export async function channelCommand(args: string[], io: CommandIO, c: Container, op: CliOperator): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseOptions(rest, OPTIONS);
   const channels = c.verification.channels;
@@ -98,19 +99,19 @@ export async function channelCommand(args: string[], io: CommandIO, c: Container
     case 'add': {
       if (!values['secret-stdin']) throw new UsageError('channel add reads the channel secret from standard input: pass --secret-stdin');
       for (const f of ['id', 'kind', 'name', 'base-url', 'app-id'] as const) if (!values[f]) throw new UsageError(`channel add needs --${f}`);
-      return done(await channels.add({ id: values.id, kind: values.kind, ...(await fieldsFrom(values, io)) }, 'cli'));
+      return done(await channels.add({ id: values.id, kind: values.kind, ...(await fieldsFrom(values, io)) }, op.actor));
     }
     case 'update': {
       const fields = await fieldsFrom(values, io);
       if (Object.keys(fields).length === 0) throw new UsageError('channel update needs at least one option to change');
-      return done(await channels.update(idArg(), fields, 'cli'));
+      return done(await channels.update(idArg(), fields, op.actor));
     }
     case 'enable':
     case 'disable':
-      return done(await channels.setEnabled(idArg(), sub === 'enable', 'cli'));
+      return done(await channels.setEnabled(idArg(), sub === 'enable', op.actor));
     case 'remove': {
       const id = idArg();
-      await channels.remove(id, 'cli');
+      await channels.remove(id, op.actor);
       io.out(`removed ${id}`);
       return 0;
     }

@@ -1,8 +1,13 @@
-/** `client add|list|show|update|remove`: relying platforms are registered by operators, not code. */
+/**
+ * `client add|list|show|update|disable|enable|remove`: relying platforms are registered by
+ * operators, not code. The registry applies the platform rules (oidc/platform-rules.ts) to every
+ * registration, as for the admin API and the console.
+ */
 import { readFileSync } from 'node:fs';
 import type { Container } from '../container.ts';
 import type { ClientMetadata, ClientView } from '../oidc/client-registry.ts';
 import { parseOptions, UsageError, type CommandIO } from './io.ts';
+import type { CliOperator } from './operator.ts';
 
 const OPTIONS = {
   'client-id': { type: 'string' },
@@ -69,10 +74,11 @@ function print(io: CommandIO, view: ClientView, json: boolean | undefined): void
   if (json) { io.out(JSON.stringify(view, null, 2)); return; }
   io.out(`client_id: ${view.clientId}`);
   io.out(`secret: ${view.hasSecret ? '(set, stored encrypted)' : '(none)'}`);
+  if (view.disabled) io.out('status: disabled');
   for (const [k, val] of Object.entries(view.metadata)) io.out(`${k}: ${Array.isArray(val) ? val.join(' ') : JSON.stringify(val)}`);
 }
 
-export async function clientCommand(args: string[], io: CommandIO, c: Container): Promise<number> {
+export async function clientCommand(args: string[], io: CommandIO, c: Container, op: CliOperator): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseOptions(rest, OPTIONS);
   switch (sub) {
@@ -86,7 +92,7 @@ export async function clientCommand(args: string[], io: CommandIO, c: Container)
         meta.redirect_uris ??= [];
       }
       const res = await c.clients.add(meta);
-      await c.audit.record({ actor: 'cli', action: 'client.added', target: res.clientId });
+      await c.audit.record({ actor: op.actor, action: 'client.added', target: res.clientId, detail: op.detail });
       if (values.json) io.out(JSON.stringify({ client_id: res.clientId, ...(res.generatedSecret ? { client_secret: res.generatedSecret } : {}) }));
       else {
         io.out(`client_id: ${res.clientId}`);
@@ -97,7 +103,7 @@ export async function clientCommand(args: string[], io: CommandIO, c: Container)
     case 'list': {
       const list = await c.clients.list();
       if (values.json) io.out(JSON.stringify(list, null, 2));
-      else for (const v of list) io.out(`${v.clientId}\t${String(v.metadata.client_name ?? '')}\t${((v.metadata.redirect_uris as string[] | undefined) ?? []).join(' ')}`);
+      else for (const v of list) io.out(`${v.clientId}\t${String(v.metadata.client_name ?? '')}${v.disabled ? '\t(disabled)' : ''}\t${((v.metadata.redirect_uris as string[] | undefined) ?? []).join(' ')}`);
       return 0;
     }
     case 'show': {
@@ -110,9 +116,24 @@ export async function clientCommand(args: string[], io: CommandIO, c: Container)
       const id = positionals[0] ?? values['client-id'];
       if (!id) throw new UsageError('client update needs a client id');
       const res = await c.clients.update(id, { ...metadataFromOptions(values), client_id: undefined }, { rotateSecret: values['rotate-secret'] });
-      await c.audit.record({ actor: 'cli', action: 'client.updated', target: id, detail: { rotatedSecret: Boolean(res.generatedSecret) } });
+      await c.audit.record({ actor: op.actor, action: 'client.updated', target: id, detail: { ...op.detail, rotatedSecret: Boolean(res.generatedSecret) } });
       print(io, await c.clients.show(id), values.json);
       if (res.generatedSecret) io.out(`client_secret: ${res.generatedSecret}\n(shown once: store it now)`);
+      return 0;
+    }
+    case 'disable':
+    case 'enable': {
+      const id = positionals[0] ?? values['client-id'];
+      if (!id) throw new UsageError(`client ${sub} needs a client id`);
+      const changed = await c.clients.setDisabled(id, sub === 'disable');
+      if (!changed) {
+        io.out(`${id} was ${sub}d already`);
+        return 0;
+      }
+      // Disabling also ends what the platform holds: its tokens and grants.
+      if (sub === 'disable') await c.models.revokeClient(id);
+      await c.audit.record({ actor: op.actor, action: `client.${sub}d`, target: id, detail: op.detail });
+      io.out(sub === 'disable' ? `disabled ${id}; its tokens are revoked` : `enabled ${id}`);
       return 0;
     }
     case 'remove': {
@@ -120,7 +141,7 @@ export async function clientCommand(args: string[], io: CommandIO, c: Container)
       if (!id) throw new UsageError('client remove needs a client id');
       await c.clients.remove(id);
       await c.models.revokeClient(id);
-      await c.audit.record({ actor: 'cli', action: 'client.removed', target: id });
+      await c.audit.record({ actor: op.actor, action: 'client.removed', target: id, detail: op.detail });
       io.out(`removed ${id}`);
       return 0;
     }

@@ -4,8 +4,9 @@
  */
 import type { Container } from '../container.ts';
 import { parseOptions, UsageError, type CommandIO } from './io.ts';
+import type { CliOperator } from './operator.ts';
 
-export async function enterpriseCommand(args: string[], io: CommandIO, c: Container): Promise<number> {
+export async function enterpriseCommand(args: string[], io: CommandIO, c: Container, op: CliOperator): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseOptions(rest, { 'credit-code': { type: 'string' }, ref: { type: 'string' }, json: { type: 'boolean' } });
   switch (sub) {
@@ -26,7 +27,7 @@ export async function enterpriseCommand(args: string[], io: CommandIO, c: Contai
       const decision = sub === 'confirm'
         ? await c.enterprises.verifyClaim(claimId, 'operator', values.ref)
         : await c.enterprises.rejectClaim(claimId, 'operator', values.ref);
-      await c.audit.record({ actor: 'cli', action: `enterprise.claim_${decision.status}`, target: claimId, detail: { ref: values.ref, suspendedDelegations: decision.suspendedDelegations } });
+      await c.audit.record({ actor: op.actor, action: `enterprise.claim_${decision.status}`, target: claimId, detail: { ...op.detail, ref: values.ref, suspendedDelegations: decision.suspendedDelegations } });
       io.out(`claim ${claimId}: ${decision.status}`);
       if (decision.representativeChanged) io.out(`representative changed: ${decision.suspendedDelegations.length} agent authorisation(s) suspended until the new representative confirms them`);
       return 0;

@@ -7,6 +7,7 @@
 import type { Container } from '../container.ts';
 import { translator } from '../i18n/messages.ts';
 import { parseOptions, UsageError, type CommandIO } from './io.ts';
+import type { CliOperator } from './operator.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -15,7 +16,7 @@ async function personIdOf(c: Container, ref: string): Promise<string | undefined
   return (await c.persons.findByIdentifier(ref))?.id;
 }
 
-async function setStatus(sub: 'disable' | 'enable', rest: string[], io: CommandIO, c: Container): Promise<number> {
+async function setStatus(sub: 'disable' | 'enable', rest: string[], io: CommandIO, c: Container, op: CliOperator): Promise<number> {
   const { positionals } = parseOptions(rest, {});
   if (positionals.length !== 1) throw new UsageError(`usage: person ${sub} <person-id | ID number | mobile>`);
   const personId = await personIdOf(c, positionals[0]!);
@@ -23,7 +24,7 @@ async function setStatus(sub: 'disable' | 'enable', rest: string[], io: CommandI
     io.err('no such person');
     return 1;
   }
-  const by = { actor: 'cli' };
+  const by = { actor: op.actor, detail: op.detail };
   if (sub === 'enable') {
     await c.accounts.enable(personId, by);
     io.out(`person ${personId} enabled`);
@@ -35,12 +36,12 @@ async function setStatus(sub: 'disable' | 'enable', rest: string[], io: CommandI
   return 0;
 }
 
-export async function personCommand(args: string[], io: CommandIO, c: Container): Promise<number> {
+export async function personCommand(args: string[], io: CommandIO, c: Container, op: CliOperator): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === 'disable' || sub === 'enable') return setStatus(sub, rest, io, c);
+  if (sub === 'disable' || sub === 'enable') return setStatus(sub, rest, io, c, op);
   if (sub === 'close-due') {
     if (rest.length) throw new UsageError('usage: person close-due');
-    const closed = await c.closures.closeDue('cli');
+    const closed = await c.closures.closeDue(op.actor);
     io.out(`accounts closed: ${closed}`);
     return 0;
   }
@@ -64,7 +65,7 @@ export async function personCommand(args: string[], io: CommandIO, c: Container)
     io.err('not created: an account with this ID number or mobile number already exists');
     return 1;
   }
-  await c.audit.record({ actor: 'cli', action: 'person.added', target: result.personId });
+  await c.audit.record({ actor: op.actor, action: 'person.added', target: result.personId, detail: op.detail });
   io.out(`person_id: ${result.personId}`);
   return 0;
 }

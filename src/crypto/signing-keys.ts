@@ -79,3 +79,17 @@ export async function rotateSigningKeys(dir: string, retainSeconds: number, algs
   write(dir, { keys: [...fresh, ...retired] });
   return fresh;
 }
+
+/**
+ * Retires a key that is no longer current for good: it leaves the published set at once (tokens
+ * it signed stop verifying), instead of waiting out the retention. A current (active) key is
+ * never removed: rotate first. Running servers pick the change up as they do a rotation.
+ */
+export function removeRetiredKey(dir: string, kid: string): 'removed' | 'active' | 'not_found' {
+  const file = read(dir);
+  const key = file.keys.find((k) => k.jwk.kid === kid);
+  if (!key) return 'not_found';
+  if (!key.retiredAt) return 'active';
+  write(dir, { keys: file.keys.filter((k) => k !== key) });
+  return 'removed';
+}

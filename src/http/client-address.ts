@@ -55,11 +55,22 @@ export function clientAddressResolver(trust: ProxyTrust): (peer: string, forward
   };
 }
 
-/** Sets `ctx.ip` (what clientIp, the audit trail and every per-IP limit read) for each request. */
+/**
+ * Sets `ctx.ip` (what clientIp, the audit trail and every per-IP limit read) for each request.
+ * With trusted proxy addresses, X-Forwarded-Proto and X-Forwarded-Host are dropped unless the
+ * peer is one of them: koa and the provider build the issuer's URLs from those headers, and a
+ * caller reaching the server directly must not choose them.
+ */
 export function clientAddressMiddleware(trust: ProxyTrust): Middleware {
   const resolve = clientAddressResolver(trust);
+  const trusted = 'addresses' in trust ? trustedSet(trust.addresses) : undefined;
   return async (ctx, next) => {
-    ctx.request.ip = resolve(ctx.req.socket.remoteAddress ?? '', ctx.get('X-Forwarded-For') || undefined);
+    const peer = ctx.req.socket.remoteAddress ?? '';
+    if (trusted && !trusted(plainAddress(peer))) {
+      delete ctx.req.headers['x-forwarded-proto'];
+      delete ctx.req.headers['x-forwarded-host'];
+    }
+    ctx.request.ip = resolve(peer, ctx.get('X-Forwarded-For') || undefined);
     await next();
   };
 }

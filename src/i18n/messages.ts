@@ -1,14 +1,17 @@
 /** Page texts, Chinese first. Keys are stable; error codes from the domain map to texts here. */
 import { ERROR_CODES } from '../error-codes.ts';
 import { accountMessages } from './account.ts';
+import { adminMessages } from './admin.ts';
 import { factorMessages } from './factors.ts';
 import { guardianMessages } from './guardians.ts';
 import { legalPersonMessages } from './legal-persons.ts';
 import { mfaMessages } from './mfa.ts';
 import { passkeyMessages } from './passkeys.ts';
 import { proofingMessages } from './proofing.ts';
+import { reclaimMessages } from './reclaim.ts';
 import { recoveryMessages } from './recovery.ts';
 import { rightsMessages } from './rights.ts';
+import { adminDeskMessages } from './admin-desk.ts';
 import { smsMessages } from './sms.ts';
 import { verificationMessages } from './verification.ts';
 
@@ -100,9 +103,13 @@ const en: Record<string, string> = {
 /** Error texts live with their codes (error-codes.ts); pages show them like any other text. */
 const errorTexts = (i: 1 | 2) => Object.fromEntries(Object.entries(ERROR_CODES).map(([code, spec]) => [code, spec[i]]));
 
+/** Each area's texts; the page-specific ones below win over them. */
+const areas = [legalPersonMessages, recoveryMessages, smsMessages, mfaMessages, factorMessages, passkeyMessages, verificationMessages, accountMessages, adminMessages, proofingMessages, reclaimMessages, rightsMessages, adminDeskMessages, guardianMessages];
+const merged = (locale: Locale, base: Record<string, string>, own: Record<string, string>) => Object.assign({}, base, ...areas.map((a) => a[locale]), own) as Record<string, string>;
+
 const dictionaries: Record<Locale, Record<string, string>> = {
-  'zh-CN': { ...errorTexts(1), ...legalPersonMessages['zh-CN'], ...recoveryMessages['zh-CN'], ...smsMessages['zh-CN'], ...mfaMessages['zh-CN'], ...factorMessages['zh-CN'], ...passkeyMessages['zh-CN'], ...verificationMessages['zh-CN'], ...accountMessages['zh-CN'], ...proofingMessages['zh-CN'], ...rightsMessages['zh-CN'], ...guardianMessages['zh-CN'], ...zh },
-  en: { ...errorTexts(2), ...legalPersonMessages.en, ...recoveryMessages.en, ...smsMessages.en, ...mfaMessages.en, ...factorMessages.en, ...passkeyMessages.en, ...verificationMessages.en, ...accountMessages.en, ...proofingMessages.en, ...rightsMessages.en, ...guardianMessages.en, ...en },
+  'zh-CN': merged('zh-CN', errorTexts(1), zh),
+  en: merged('en', errorTexts(2), en),
 };
 
 export const hasMessage = (key: string) => key in dictionaries['zh-CN'];

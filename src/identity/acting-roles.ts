@@ -19,7 +19,8 @@ export class ActingRoles {
   constructor(private readonly enterprises: EnterpriseStore, private readonly delegations: DelegationStore) {}
 
   async rolesFor(personId: string, clientId: string): Promise<ActingRole[]> {
-    const represented = (await this.enterprises.representedBy(personId)).map((e): ActingRole => ({
+    // A suspended enterprise is acted for by no one (security administrators suspend it).
+    const represented = (await this.enterprises.representedBy(personId)).filter((e) => !e.suspended_at).map((e): ActingRole => ({
       enterpriseId: e.id, creditCode: e.credit_code, enterpriseName: e.name, role: 'legal_representative', delegationId: null,
     }));
     const agent = (await this.delegations.activeForAgent(personId))

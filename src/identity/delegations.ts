@@ -34,6 +34,8 @@ export interface DelegationView {
   expiresAt: Date;
   status: DelegationStatus;
   expired: boolean;
+  /** Suspended by a security administrator (the representative cannot confirm it back). */
+  adminSuspended: boolean;
 }
 
 export class DelegationService {
@@ -116,6 +118,7 @@ export class DelegationService {
     const d = await this.require(delegationId);
     await this.requireRepresentative(repId, d.enterprise_id);
     if (d.expires_at <= now) throw new AppError('delegation.expired');
+    if (d.admin_suspended_at) throw new AppError('delegation.suspended_by_admin');
     const to = d.agent_person_id ? 'active' : 'offered';
     if (!(await this.store.transition(delegationId, ['suspended'], to, { granted_by: repId }))) throw new AppError('delegation.not_suspended');
   }
@@ -129,6 +132,31 @@ export class DelegationService {
     const person = await this.persons.get(personId);
     if (!person) return [];
     return (await this.store.forAgent(personId, this.persons.idNumberIndexes(person.idNumber))).map((d) => this.view(d));
+  }
+
+  /** Security administrators: any authorisation, masked as the representative sees it. */
+  async show(id: string): Promise<DelegationView> {
+    return this.view(await this.require(id));
+  }
+
+  async page(filter: { enterpriseId?: string | undefined; status?: DelegationStatus | undefined }, afterId: string | null, limit: number): Promise<DelegationView[]> {
+    return (await this.store.page(filter, afterId, limit)).map((d) => this.view(d));
+  }
+
+  /** A security administrator suspends a live authorisation; only an administrator reinstates it. */
+  async suspendByAdmin(id: string): Promise<DelegationView> {
+    await this.require(id);
+    if (!(await this.store.transition(id, ['offered', 'active'], 'suspended', { admin_suspended_at: new Date() }))) throw new AppError('delegation.not_live');
+    return this.show(id);
+  }
+
+  async reinstateByAdmin(id: string, now = new Date()): Promise<DelegationView> {
+    const d = await this.require(id);
+    if (!d.admin_suspended_at) throw new AppError('delegation.not_suspended');
+    if (d.expires_at <= now) throw new AppError('delegation.expired');
+    const to = d.agent_person_id ? 'active' : 'offered';
+    if (!(await this.store.transition(id, ['suspended'], to, { admin_suspended_at: null }))) throw new AppError('delegation.not_suspended');
+    return this.show(id);
   }
 
   /** Re-encrypts and re-indexes delegations sealed under a retired key. */
@@ -159,6 +187,7 @@ export class DelegationService {
     return {
       id: d.id, enterpriseId: d.enterprise_id, agentName: this.crypto.decrypt(d.agent_name_enc, NAME_CTX),
       allPlatforms: d.all_platforms, platforms: d.platforms, expiresAt: d.expires_at, status: d.status, expired: d.expires_at <= now,
+      adminSuspended: Boolean(d.admin_suspended_at),
     };
   }
 }

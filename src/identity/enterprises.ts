@@ -91,8 +91,20 @@ export class EnterpriseService {
     return this.store.findByCode(creditCode).then((e) => (e ? this.store.pendingClaims(e.id) : []));
   }
 
+  findClaim(claimId: string) { return this.store.findClaim(claimId); }
   claimsOf(personId: string) { return this.store.claimsOf(personId); }
   representedBy(personId: string) { return this.store.representedBy(personId); }
   findById(id: string) { return this.store.findById(id); }
+  /** Security administrators' search: exact credit code or part of the name. */
+  page(filter: { creditCode?: string | undefined; name?: string | undefined }, afterId: string | null, limit: number) { return this.store.page(filter, afterId, limit); }
+
+  /** Suspends (or reinstates) an enterprise: while suspended no one acts for it, at once. */
+  async setSuspended(id: string, suspended: boolean): Promise<EnterpriseRow> {
+    const e = await this.store.findById(id);
+    if (!e) throw new AppError('enterprise.not_found');
+    if (Boolean(e.suspended_at) === suspended) throw new AppError('admin.already_in_state', `the enterprise is ${suspended ? 'suspended' : 'not suspended'} already`);
+    await this.store.setSuspended(id, suspended);
+    return (await this.store.findById(id))!;
+  }
   findByCode(code: string) { return this.store.findByCode(code); }
 }

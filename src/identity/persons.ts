@@ -38,7 +38,7 @@ export type RegistrationResult =
   /** `created` is for operators and audit only: never show it to the person registering. */
   | { ok: true; created: boolean; personId: string | undefined };
 
-const CTX = { name: 'person.name', idNumber: 'person.id_number', phone: 'person.phone' } as const;
+const CTX = { name: 'person.name', idNumber: 'person.id_number', phone: 'person.phone', nameIndex: 'person.name_index' } as const;
 
 export class PersonService {
   readonly #views = new WeakMap<object, Person>();
@@ -79,7 +79,7 @@ export class PersonService {
     if (this.crypto.keyCount > 1 && (await this.store.findByIdNumberIndex(this.idNumberIndexes(values.idNumber)) || await this.store.findByPhoneIndex(this.crypto.blindIndexes(values.phone, CTX.phone)))) {
       return { ok: true, created: false, personId: undefined };
     }
-    const outcome = await this.store.insertWithPassword({ id, ...this.sealFields(values) }, hash);
+    const outcome = await this.store.insertWithPassword({ id, ...this.sealFields(values), name_bidx: this.nameIndex(values.name) }, hash);
     return { ok: true, created: outcome === 'created', personId: outcome === 'created' ? id : undefined };
   }
 
@@ -95,7 +95,8 @@ export class PersonService {
       const phone = this.crypto.decrypt(sealed.phone_enc, CTX.phone);
       if (await this.store.findByIdNumberIndex(this.idNumberIndexes(idNumber)) || await this.store.findByPhoneIndex(this.crypto.blindIndexes(phone, CTX.phone))) return 'duplicate';
     }
-    return this.store.insertWithPassword({ id, ...sealed, phone_verified_at: new Date() }, passwordHash);
+    const nameBidx = this.nameIndex(this.crypto.decrypt(sealed.name_enc, CTX.name));
+    return this.store.insertWithPassword({ id, ...sealed, name_bidx: nameBidx, phone_verified_at: new Date() }, passwordHash);
   }
 
   /**
@@ -104,7 +105,7 @@ export class PersonService {
    */
   async addWard(name: string, idNumber: string): Promise<{ id: string; created: boolean; nameMatches: boolean }> {
     const found = await this.store.insertWard({
-      id: randomUUID(), name_enc: this.crypto.encrypt(name, CTX.name),
+      id: randomUUID(), name_enc: this.crypto.encrypt(name, CTX.name), name_bidx: this.nameIndex(name),
       id_number_enc: this.crypto.encrypt(idNumber, CTX.idNumber), id_number_bidx: this.idNumberIndex(idNumber),
     }, this.idNumberIndexes(idNumber));
     if (found.created) return { ...found, nameMatches: true };
@@ -112,9 +113,14 @@ export class PersonService {
     return { ...found, nameMatches: existing?.name === name };
   }
 
-  /** Whether the ID number has an account (only for someone who proved phone and identity). */
-  async idNumberRegistered(idNumber: string): Promise<boolean> {
-    return Boolean(await this.store.findByIdNumberIndex(this.idNumberIndexes(idNumber)));
+  /** The account of an ID number, if any (only for someone who proved phone and identity). */
+  async accountOfIdNumber(idNumber: string): Promise<string | undefined> {
+    return (await this.store.findByIdNumberIndex(this.idNumberIndexes(idNumber)))?.id;
+  }
+
+  /** Forgets this process's cached row after a change made by another store (a reclaim). */
+  forget(personId: string): void {
+    this.store.forget(personId);
   }
 
   /** Binds a new mobile number, proven by a code sent to it; it becomes the login identifier. */
@@ -151,6 +157,16 @@ export class PersonService {
   /** The index under every configured key: what a lookup must try while a rotation is under way. */
   idNumberIndexes(normalised: string): string[] { return this.crypto.blindIndexes(normalised, CTX.idNumber); }
   phoneIndex(normalised: string): string { return this.crypto.blindIndex(normalised, CTX.phone); }
+  /** Names are not unique: this index finds every account of that exact name (administrators' search). */
+  nameIndex(name: string): string { return this.crypto.blindIndex(name.trim(), CTX.nameIndex); }
+
+  /** Accounts by exact ID number, mobile number or name (security administrators), in id order after `afterId`. */
+  async search(by: { idNumber?: string; phone?: string; name?: string }, afterId: string | null, limit: number): Promise<PersonRow[]> {
+    if (by.idNumber !== undefined) return this.store.findPage('id_number_bidx', this.idNumberIndexes(by.idNumber), afterId, limit);
+    if (by.phone !== undefined) return this.store.findPage('phone_bidx', this.crypto.blindIndexes(by.phone, CTX.phone), afterId, limit);
+    if (by.name !== undefined) return this.store.findPage('name_bidx', this.crypto.blindIndexes(by.name.trim(), CTX.nameIndex), afterId, limit);
+    return [];
+  }
 
   /** Finds the account for a login identifier: an ID number or a mobile number. */
   async findByIdentifier(identifier: string): Promise<PersonRow | undefined> {
@@ -195,7 +211,9 @@ export class PersonService {
       if (rows.length === 0) return total;
       for (const row of rows) {
         const p = this.decrypt(row);
-        await this.store.reseal(row.id, this.sealFields(p));
+        const sealed = { ...this.sealFields(p), name_bidx: this.nameIndex(p.name) };
+        // A ward has no phone: its phone fields stay empty, never an index of ''.
+        await this.store.reseal(row.id, row.phone_enc === null ? { ...sealed, phone_enc: null, phone_bidx: null } : sealed);
       }
       total += rows.length;
     }

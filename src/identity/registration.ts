@@ -15,6 +15,7 @@ import { AppError, isAppError } from '../errors.ts';
 import type { PendingRegistrationRow, PendingRegistrationStore } from '../store/pending-registrations.ts';
 import type { ApplicantOutcome, Applicant } from '../verification/verification-service.ts';
 import type { FieldErrors, PersonService, RegistrationInput } from './persons.ts';
+import type { ReclaimOpening } from './reclaim.ts';
 
 /** REGISTRATION_REAL_NAME: refuse on outage, go ahead at the lowest level on outage, or skip. */
 export type RealNameMode = 'required' | 'optional' | 'off';
@@ -45,6 +46,8 @@ export interface RegistrationDeps {
     /** Gives the registration's evidence to the new account. */
     attach(evidenceIds: string[], personId: string): Promise<unknown>;
   };
+  /** Opens the reclaim of a registered number for the visitor just told of it (reclaim.ts). */
+  reclaim?: { open(o: ReclaimOpening): Promise<string> } | undefined;
 }
 
 export type StartResult = { ok: false; errors: FieldErrors } | { ok: true; pendingId: string; sent: SentCode };
@@ -52,7 +55,8 @@ export type StartResult = { ok: false; errors: FieldErrors } | { ok: true; pendi
 export type Finish =
   /** `created` is for audit only: a duplicate that may not be disclosed answers 'accepted' alike. */
   | { outcome: 'accepted'; created: boolean; personId: string | undefined; realName: 'match' | 'skipped' }
-  | { outcome: 'already_registered' };
+  /** `reclaimTicket`: the visitor may go on to reclaim the account (reclaim.ts). */
+  | { outcome: 'already_registered'; reclaimTicket: string | undefined };
 
 export class Registration {
   constructor(private readonly deps: RegistrationDeps) {}
@@ -113,7 +117,15 @@ export class Registration {
     if (!row.phone_proven_at) throw new AppError('register.expired');
     const values = this.deps.persons.unseal(row);
     const realName = await this.#realName(row, values, ip);
-    if (realName.passed && (await this.#disclose(row, values, ip))) return { outcome: 'already_registered' };
+    const existing = realName.passed ? await this.#disclose(row, values, ip) : undefined;
+    if (existing) {
+      const reclaimTicket = await this.deps.reclaim?.open({
+        interactionUid, personId: existing,
+        sealed: { name_enc: row.name_enc, id_number_enc: row.id_number_enc, phone_enc: row.phone_enc, phone_bidx: row.phone_bidx },
+        evidence: realName.evidenceId ? { id: realName.evidenceId, kind: realName.kind!, at: new Date() } : undefined,
+      });
+      return { outcome: 'already_registered', reclaimTicket };
+    }
     if (!(await this.deps.store.consume(row.id))) throw new AppError('register.expired');
     const personId = randomUUID();
     const { id: _id, interaction_uid: _uid, password_hash: hash, phone_proven_at: _p, consumed_at: _c, created_at: _at, expires_at: _e, ...sealed } = row;
@@ -126,12 +138,12 @@ export class Registration {
     return this.deps.store.sweep();
   }
 
-  async #realName(row: PendingRegistrationRow, values: { name: string; idNumber: string; phone: string }, ip: string): Promise<{ passed: boolean; evidenceId?: string | undefined }> {
+  async #realName(row: PendingRegistrationRow, values: { name: string; idNumber: string; phone: string }, ip: string): Promise<{ passed: boolean; evidenceId?: string | undefined; kind?: RealNameKind }> {
     const mode = await this.realNameMode();
     if (mode === 'off') return { passed: false };
     try {
       const out = await this.deps.realName.check({ name: values.name, idNumber: values.idNumber, mobile: values.phone }, this.deps.realName.kinds, { ip });
-      if (out.result === 'match') return { passed: true, evidenceId: out.evidenceId };
+      if (out.result === 'match') return { passed: true, evidenceId: out.evidenceId, kind: out.kind };
       await this.deps.store.discard(row.id);
       throw new AppError('register.real_name_mismatch');
     } catch (e) {
@@ -143,17 +155,18 @@ export class Registration {
   }
 
   /**
-   * True (and the registration over) when the ID number has an account and this may be told.
+   * The account (and the registration over) when the ID number has one and this may be told.
    * Only disclosures are counted: a refusal here tells nothing the visitor may not know already.
    */
-  async #disclose(row: PendingRegistrationRow, values: { idNumber: string; phone: string }, ip: string): Promise<boolean> {
-    if (!(await this.deps.persons.idNumberRegistered(values.idNumber))) return false;
+  async #disclose(row: PendingRegistrationRow, values: { idNumber: string; phone: string }, ip: string): Promise<string | undefined> {
+    const existing = await this.deps.persons.accountOfIdNumber(values.idNumber);
+    if (!existing) return undefined;
     const t = this.deps.throttle;
     const r = await t.reserve([t.key(DISCLOSURE_LIMITS.perPhone, values.phone), t.key(DISCLOSURE_LIMITS.perIp, ip), t.key(DISCLOSURE_LIMITS.perIdNumber, values.idNumber)]);
     if (!r.ok) throw throttled('register.rate_limited', r);
     await r.release();
     await this.deps.store.discard(row.id);
-    return true;
+    return existing;
   }
 
   async #live(pendingId: string, interactionUid: string): Promise<PendingRegistrationRow> {

@@ -7,14 +7,14 @@ import { randomBytes } from 'node:crypto';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError } from '../errors.ts';
 import type { ClientRow, ClientStore } from '../store/clients.ts';
+import { platformIssues, type PlatformRuleOptions } from './platform-rules.ts';
 
 export type ClientMetadata = Record<string, unknown> & { client_id?: string; client_secret?: string };
 
-export interface ClientView { clientId: string; hasSecret: boolean; metadata: ClientMetadata; createdAt: Date; updatedAt: Date }
+export interface ClientView { clientId: string; hasSecret: boolean; disabled: boolean; metadata: ClientMetadata; createdAt: Date; updatedAt: Date }
 
 const SECRETLESS = new Set(['none', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth']);
 const CTX = 'client.secret';
-const URL_FIELDS = ['redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri', 'jwks_uri', 'sector_identifier_uri', 'initiate_login_uri'] as const;
 
 export const DEFAULT_CLIENT_METADATA: ClientMetadata = {
   grant_types: ['authorization_code', 'refresh_token'],
@@ -31,17 +31,15 @@ export class ClientRegistry {
   /** Told after each change, so this process's metadata cache drops the entry at once. */
   onChange: ((clientId: string) => void) | undefined;
 
-  constructor(private readonly store: ClientStore, private readonly crypto: FieldCrypto) {}
+  constructor(private readonly store: ClientStore, private readonly crypto: FieldCrypto, private readonly rules: PlatformRuleOptions = { production: false }) {}
 
   private async validate(metadata: ClientMetadata): Promise<void> {
     if (!this.validator) throw new Error('client validator not configured');
-    // Checked first so the message names the field (the provider would fail on the URL parse).
-    for (const field of URL_FIELDS) {
-      const value = metadata[field];
-      const urls = Array.isArray(value) ? value : value === undefined ? [] : [value];
-      if (urls.some((u) => typeof u !== 'string' || !URL.canParse(u))) {
-        throw new AppError('client.invalid_metadata', `${field} must contain absolute URLs`);
-      }
+    // Our rules first (platform-rules.ts), so the message names the field (the provider would
+    // fail on the URL parse, and knows nothing of wildcards or loopback in production).
+    const issues = platformIssues(metadata, this.rules);
+    if (issues.length) {
+      throw new AppError('client.invalid_metadata', issues.map((i) => `${i.path} ${i.message}`).join('; '), { fields: issues });
     }
     try {
       await this.validator(metadata);
@@ -98,6 +96,23 @@ export class ClientRegistry {
     return (await this.store.list()).map(view);
   }
 
+  /** A page in client id order after `afterId`, among `only` when given (a platform manager's). */
+  async page(afterId: string | null, limit: number, only?: readonly string[]): Promise<ClientView[]> {
+    return (await this.store.page(afterId, limit, only)).map(view);
+  }
+
+  /**
+   * A disabled platform is unknown to the provider (no login, token, userinfo or introspection
+   * for it, and the tokens it holds stop working) until enabled again. Returns false when it was
+   * in that state already.
+   */
+  async setDisabled(clientId: string, disabled: boolean): Promise<boolean> {
+    await this.requireRow(clientId);
+    const changed = await this.store.setDisabled(clientId, disabled);
+    this.onChange?.(clientId);
+    return changed;
+  }
+
   async show(clientId: string): Promise<ClientView> {
     return view(await this.requireRow(clientId));
   }
@@ -105,7 +120,7 @@ export class ClientRegistry {
   /** What oidc-provider sees: the stored metadata plus id and decrypted secret. */
   async providerMetadata(clientId: string): Promise<ClientMetadata | undefined> {
     const row = await this.store.find(clientId);
-    if (!row) return undefined;
+    if (!row || row.disabled_at) return undefined;
     return {
       ...row.metadata,
       client_id: row.client_id,
@@ -130,6 +145,7 @@ export class ClientRegistry {
 const view = (row: ClientRow): ClientView => ({
   clientId: row.client_id,
   hasSecret: Boolean(row.secret_enc),
+  disabled: Boolean(row.disabled_at),
   metadata: row.metadata,
   createdAt: row.created_at,
   updatedAt: row.updated_at,

@@ -101,9 +101,14 @@ export function buildProvider(deps: ProviderDeps): Provider {
     },
     extraClientMetadata: {
       // minor_own_consent: the platform relies on a 14–17-year-old's own consent (identity/age-rules.ts).
-      properties: ['first_party', 'resource_server', 'minor_own_consent', MINIMUM_ACR, MINIMUM_AAL],
+      // managed_platforms: the platforms a platform-manager client (scope admin:platforms) manages.
+      properties: ['first_party', 'resource_server', 'minor_own_consent', MINIMUM_ACR, MINIMUM_AAL, 'managed_platforms'],
       validator(_ctx, key, value) {
         if (value === undefined) return;
+        if (key === 'managed_platforms') {
+          if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new Error('managed_platforms must be a list of client ids');
+          return;
+        }
         if (key === MINIMUM_AAL) {
           if (value !== 1 && value !== 2 && value !== 3) throw new Error(`${MINIMUM_AAL} must be 1, 2 or 3`);
           return;

@@ -109,7 +109,8 @@ export function mountRegistrationRoutes(router: Router, tools: InteractionTools,
       const done = await deps.registration.complete(pendingId, uid, ip);
       if (done.outcome === 'already_registered') {
         await deps.audit.record({ actor: 'anonymous', action: 'person.registration_duplicate', detail: { disclosed: true, ip } });
-        return sendPage(ctx, 'register-done', { uid, alreadyRegistered: true }, 409);
+        // The visitor may go on to reclaim it (reclaim-pages.ts), with the ticket registration opened.
+        return sendPage(ctx, 'register-done', { uid, csrf: csrfToken(ctx), alreadyRegistered: true, reclaimTicket: done.reclaimTicket }, 409);
       }
       await deps.audit.record({
         actor: done.personId ?? 'anonymous', action: done.created ? 'person.registered' : 'person.registration_duplicate',

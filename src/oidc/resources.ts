@@ -4,11 +4,13 @@
  * offline); tokens from the login flows stay opaque and are meant for userinfo.
  */
 import { errors, type Configuration } from 'oidc-provider';
+import { ROLE_SCOPES } from '../admin/roles.ts';
 
 export const ADMIN_RESOURCE = 'urn:yihao:admin';
 export const API_RESOURCE = 'urn:yihao:api';
 
-export const ADMIN_SCOPES = ['channels:read', 'channels:write', 'audit:read'] as const;
+/** One scope per administrative role (admin/roles.ts): the admin API's only scopes. */
+export const ADMIN_SCOPES = Object.values(ROLE_SCOPES);
 
 const RESOURCE_SERVERS: Record<string, { scope: string }> = {
   [ADMIN_RESOURCE]: { scope: ADMIN_SCOPES.join(' ') },

@@ -60,8 +60,8 @@ export class AccountClosureStore {
    * Everything of the account outside the persons row, in one transaction: credentials and second
    * factors go; devices, codes and selections go; enterprise roles end (a represented enterprise
    * loses its representative and its agents are suspended, as on a change of representative;
-   * authorisations held as an agent end); the name typed in representative claims and the
-   * hashes and masks of checked values in verification evidence are erased, the records kept
+   * authorisations held as an agent end); the name typed in representative claims, the card
+   * presented at a counter, and the hashes and masks of checked values in verification evidence are erased, the records kept
    * (who checked what kind, when, with which result) under the account id alone.
    * Returns what ended, for the audit trail. Idempotent.
    */
@@ -80,6 +80,9 @@ export class AccountClosureStore {
       await trx('representative_claims').where({ person_id: personId, status: 'pending' })
         .update({ status: 'superseded', decided_by: 'account_closed', decided_at: trx.fn.now() });
       await trx('representative_claims').where({ person_id: personId }).update({ claimed_name: '' });
+      // Counter visits stay (operator, hall, reference, when) but not the card presented.
+      await trx('counter_checks').where({ person_id: personId })
+        .update({ card_number_enc: null, card_number_bidx: null, reader_payload_hash: null, reader_payload_bytes: null });
       await trx.raw(`UPDATE verification_evidence SET checked = coalesce(
           (SELECT jsonb_agg(jsonb_build_object('field', c->>'field')) FROM jsonb_array_elements(checked) c), '[]'::jsonb)
         WHERE subject_person_id = ? AND checked::text LIKE '%"hash"%'`, [personId]);

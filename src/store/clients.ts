@@ -5,6 +5,8 @@ export interface ClientRow {
   client_id: string;
   secret_enc: string | null;
   metadata: Record<string, unknown>;
+  /** Set while the platform is disabled (migration 20261203_040). */
+  disabled_at?: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -18,6 +20,20 @@ export class ClientStore {
 
   list(): Promise<ClientRow[]> {
     return this.knex('clients').orderBy('client_id');
+  }
+
+  page(afterId: string | null, limit: number, only?: readonly string[]): Promise<ClientRow[]> {
+    const q = this.knex('clients').orderBy('client_id').limit(limit);
+    if (afterId !== null) q.where('client_id', '>', afterId);
+    if (only) q.whereIn('client_id', [...only]);
+    return q;
+  }
+
+  /** Returns false when the platform was in that state already (or does not exist). */
+  async setDisabled(clientId: string, disabled: boolean): Promise<boolean> {
+    const q = this.knex('clients').where({ client_id: clientId });
+    if (disabled) q.whereNull('disabled_at'); else q.whereNotNull('disabled_at');
+    return (await q.update({ disabled_at: disabled ? this.knex.fn.now() : null, updated_at: this.knex.fn.now() })) === 1;
   }
 
   /** Returns false when the client id is taken. */

@@ -15,6 +15,8 @@ export interface DelegationRow {
   platforms: string[];
   expires_at: Date;
   status: DelegationStatus;
+  /** Suspended by a security administrator (only an administrator reinstates it). */
+  admin_suspended_at?: Date | null;
   accepted_at: Date | null;
   ended_at: Date | null;
   created_at: Date;
@@ -55,6 +57,15 @@ export class DelegationStore {
       .orderBy('created_at', 'desc');
   }
 
+  /** Administrators' list: any enterprise's delegations, in id order after `afterId`. */
+  page(filter: { enterpriseId?: string | undefined; status?: DelegationStatus | undefined }, afterId: string | null, limit: number): Promise<DelegationRow[]> {
+    const q = this.knex('delegations').orderBy('id').limit(limit);
+    if (filter.enterpriseId !== undefined) q.where('enterprise_id', filter.enterpriseId);
+    if (filter.status !== undefined) q.where('status', filter.status);
+    if (afterId !== null) q.where('id', '>', afterId);
+    return q;
+  }
+
   /** Moves a delegation from one of `from` to `to`; false when its status was not in `from`. */
   async transition(id: string, from: DelegationStatus[], to: DelegationStatus, extra: Record<string, unknown> = {}): Promise<boolean> {
     const n = await this.knex('delegations').where({ id }).whereIn('status', from)
@@ -82,6 +93,7 @@ export class DelegationStore {
   activeForAgent(personId: string): Promise<Array<DelegationRow & { credit_code: string; name: string }>> {
     return this.knex('delegations as d').join('enterprises as e', 'e.id', 'd.enterprise_id')
       .where({ 'd.agent_person_id': personId, 'd.status': 'active' }).andWhere('d.expires_at', '>', this.knex.fn.now())
+      .whereNull('e.suspended_at')
       .select('d.*', 'e.credit_code', 'e.name');
   }
 

@@ -8,6 +8,8 @@ export interface EnterpriseRow {
   category: string;
   legal_rep_person_id: string | null;
   verified_at: Date | null;
+  /** Suspended by a security administrator: no one acts for it meanwhile. */
+  suspended_at?: Date | null;
   created_at: Date;
 }
 
@@ -48,6 +50,20 @@ export class EnterpriseStore {
   async setRepresentative(enterpriseId: string, personId: string, name: string): Promise<void> {
     await this.knex('enterprises').where({ id: enterpriseId })
       .update({ legal_rep_person_id: personId, name, verified_at: this.knex.fn.now(), updated_at: this.knex.fn.now() });
+  }
+
+  /** Administrators' search: exact credit code or part of the name, in id order after `afterId`. */
+  page(filter: { creditCode?: string | undefined; name?: string | undefined }, afterId: string | null, limit: number): Promise<EnterpriseRow[]> {
+    const q = this.knex('enterprises').orderBy('id').limit(limit);
+    if (filter.creditCode !== undefined) q.where('credit_code', filter.creditCode);
+    if (filter.name !== undefined) q.where('name', 'like', `%${filter.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    if (afterId !== null) q.where('id', '>', afterId);
+    return q;
+  }
+
+  /** Sets or clears the suspension; false when there is no such enterprise. */
+  async setSuspended(id: string, suspended: boolean): Promise<boolean> {
+    return (await this.knex('enterprises').where({ id }).update({ suspended_at: suspended ? this.knex.fn.now() : null, updated_at: this.knex.fn.now() })) === 1;
   }
 
   representedBy(personId: string): Promise<EnterpriseRow[]> {

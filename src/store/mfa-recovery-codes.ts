@@ -15,6 +15,11 @@ export class MfaRecoveryCodeStore {
     });
   }
 
+  /** Removes every code of the person (an administrator's reset); returns how many. */
+  async removeAll(personId: string): Promise<number> {
+    return this.knex('mfa_recovery_codes').where({ person_id: personId }).delete();
+  }
+
   /**
    * Marks an unused code of the person whose hash is one of `hashes` used, in one conditional
    * statement: of parallel uses of one code, exactly one gets true.

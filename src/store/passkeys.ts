@@ -64,6 +64,11 @@ export class PasskeyStore {
     return rows[0] ? toRow(rows[0] as PasskeyRow) : undefined;
   }
 
+  /** Removes every passkey of the person (an administrator's reset); returns how many. */
+  async removeAll(personId: string): Promise<number> {
+    return this.knex('passkeys').where({ person_id: personId }).delete();
+  }
+
   /** Stores the live challenge of (purpose, binding); a new one replaces the previous. */
   async putChallenge(purpose: string, binding: string, challenge: string, ttlSeconds: number): Promise<void> {
     await this.knex.raw(

@@ -14,6 +14,8 @@ export interface PersonRow {
   id_number_bidx: string | null;
   phone_enc: string | null;
   phone_bidx: string | null;
+  /** Keyed hash of the name (administrators' exact search); null for rows not yet indexed. */
+  name_bidx?: string | null;
   status: string;
   /** Last proof of holding the phone (an SMS code used); null while self-asserted. */
   phone_verified_at: Date | null;
@@ -22,7 +24,7 @@ export interface PersonRow {
 }
 
 export interface SealedFields { name_enc: string; id_number_enc: string; id_number_bidx: string; phone_enc: string; phone_bidx: string }
-export type NewPersonRow = { id: string } & SealedFields & {
+export type NewPersonRow = { id: string; name_bidx?: string } & SealedFields & {
   /** Registration proved the phone with an SMS code. */
   phone_verified_at?: Date | undefined;
 };
@@ -65,15 +67,24 @@ export class PersonStore {
     return this.knex('persons').whereIn('phone_bidx', bidx).first();
   }
 
-  /** Rows with any field not yet sealed under `keyId` (key rotation), a batch at a time. */
+  /** Rows with any field not yet sealed under `keyId` (key rotation) or no name index yet, a batch at a time. */
   staleBatch(keyId: string, limit: number): Promise<PersonRow[]> {
     const prefix = `v1.${keyId}.%`;
     return this.knex('persons')
       .whereNot('name_enc', 'like', prefix).orWhereNot('id_number_enc', 'like', prefix).orWhereNot('phone_enc', 'like', prefix)
+      .orWhere((w) => w.whereNull('name_bidx').whereNotNull('name_enc'))
       .orderBy('id').limit(limit);
   }
 
-  async reseal(id: string, fields: SealedFields): Promise<void> {
+  /** Accounts whose blind index in `column` is one of `bidx`, in id order after `afterId`. */
+  findPage(column: 'id_number_bidx' | 'phone_bidx' | 'name_bidx', bidx: string[], afterId: string | null, limit: number): Promise<PersonRow[]> {
+    const q = this.knex('persons').whereIn(column, bidx).orderBy('id').limit(limit);
+    if (afterId !== null) q.where('id', '>', afterId);
+    return q;
+  }
+
+  /** A ward's phone fields stay null (it has no phone). */
+  async reseal(id: string, fields: Omit<SealedFields, 'phone_enc' | 'phone_bidx'> & { phone_enc: string | null; phone_bidx: string | null; name_bidx?: string }): Promise<void> {
     await this.knex('persons').where({ id }).update({ ...fields, updated_at: this.knex.fn.now() });
     this.#byId.invalidate(id);
   }
@@ -95,7 +106,7 @@ export class PersonStore {
    * A ward: a minor's record added by a guardian, with no phone and no password (status 'ward').
    * The id of the existing record when the ID number already has one.
    */
-  async insertWard(row: { id: string; name_enc: string; id_number_enc: string; id_number_bidx: string }, indexes: string[]): Promise<{ id: string; created: boolean }> {
+  async insertWard(row: { id: string; name_enc: string; name_bidx: string; id_number_enc: string; id_number_bidx: string }, indexes: string[]): Promise<{ id: string; created: boolean }> {
     const inserted = await this.knex('persons').insert({ ...row, status: 'ward' }).onConflict().ignore().returning('id');
     if (inserted.length === 1) return { id: row.id, created: true };
     const existing = await this.knex('persons').whereIn('id_number_bidx', indexes).first('id');
@@ -130,7 +141,7 @@ export class PersonStore {
    */
   async erase(id: string): Promise<void> {
     await this.knex('persons').where({ id }).update({
-      status: 'closed', name_enc: null, id_number_enc: null, id_number_bidx: null, phone_enc: null, phone_bidx: null,
+      status: 'closed', name_enc: null, name_bidx: null, id_number_enc: null, id_number_bidx: null, phone_enc: null, phone_bidx: null,
       phone_verified_at: null, updated_at: this.knex.fn.now(),
     });
     this.#byId.invalidate(id);
@@ -157,6 +168,11 @@ export class PersonStore {
     } finally {
       this.#byId.invalidate(id);
     }
+  }
+
+  /** Drops the cached row after a change made elsewhere (a reclaim's transaction). */
+  forget(id: string): void {
+    this.#byId.invalidate(id);
   }
 
   async setPasswordHash(personId: string, hash: string): Promise<void> {

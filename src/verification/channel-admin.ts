@@ -16,6 +16,9 @@ import type { ChannelSync } from './channel-sync.ts';
 import type { BreakerState } from './circuit-breaker.ts';
 import { quotaDay, type QuotaStore } from './quota.ts';
 
+
+/** Who changes a channel: an actor string (`cli`), or an administrator with address and user agent. */
+export type ChannelActor = string | { actor: string; ip?: string | undefined; userAgent?: string | undefined };
 export type ChannelView = Omit<ChannelConfig, 'secret'> & { hasSecret: true; createdAt: string; updatedAt: string };
 
 export interface ChannelHealthView {
@@ -75,7 +78,7 @@ export class ChannelAdmin {
     return this.#view(await this.#require(id));
   }
 
-  async add(input: unknown, actor: string): Promise<ChannelView> {
+  async add(input: unknown, actor: ChannelActor): Promise<ChannelView> {
     const config = parseChannelConfig(objectWithKnownKeys(input, ADDABLE));
     if (!(await this.store.insert(this.records.toRow(config)))) {
       throw new AppError('verification.channel_exists', `a channel with id ${config.id} already exists`);
@@ -85,7 +88,7 @@ export class ChannelAdmin {
   }
 
   /** Merges `changes` into the stored configuration; the result is validated as a whole. */
-  async update(id: string, changes: unknown, actor: string, action = 'verification.channel_updated'): Promise<ChannelView> {
+  async update(id: string, changes: unknown, actor: ChannelActor, action = 'verification.channel_updated'): Promise<ChannelView> {
     const given = objectWithKnownKeys(changes, new Set(EDITABLE));
     const current = this.records.toInput(await this.#require(id));
     const breaker = given.breaker !== undefined && typeof given.breaker === 'object' && given.breaker !== null
@@ -98,15 +101,15 @@ export class ChannelAdmin {
     return this.show(id);
   }
 
-  setEnabled(id: string, enabled: boolean, actor: string): Promise<ChannelView> {
+  setEnabled(id: string, enabled: boolean, actor: ChannelActor): Promise<ChannelView> {
     return this.update(id, { enabled }, actor, enabled ? 'verification.channel_enabled' : 'verification.channel_disabled');
   }
 
-  setPriority(id: string, priority: number, actor: string): Promise<ChannelView> {
+  setPriority(id: string, priority: number, actor: ChannelActor): Promise<ChannelView> {
     return this.update(id, { priority }, actor, 'verification.channel_reprioritised');
   }
 
-  async remove(id: string, actor: string): Promise<void> {
+  async remove(id: string, actor: ChannelActor): Promise<void> {
     if (!(await this.store.remove(id))) throw new AppError('verification.channel_not_found', `no channel ${id}`);
     await this.#applied(actor, 'verification.channel_removed', id, {});
   }
@@ -151,9 +154,11 @@ export class ChannelAdmin {
     return row;
   }
 
-  async #applied(actor: string, action: string, id: string, detail: Record<string, unknown>): Promise<void> {
+  async #applied(actor: ChannelActor, action: string, id: string, detail: Record<string, unknown>): Promise<void> {
     await this.sync.reload();
-    await this.audit.record({ actor, action, target: id, detail });
+    // An administrator's address and user agent are recorded with the change (the CLI has none).
+    const by = typeof actor === 'string' ? { actor } : actor;
+    await this.audit.record({ actor: by.actor, action, target: id, detail: { ...detail, ...(by.ip ? { ip: by.ip } : {}), ...(by.userAgent ? { userAgent: by.userAgent } : {}) } });
   }
 
   #view(row: ChannelRow): ChannelView {

@@ -51,6 +51,20 @@ export interface ApplicantOutcome {
   evidenceId: string | undefined;
 }
 
+/** Someone proving to be the person behind an ID number, before the account is theirs (a reclaim). */
+export interface Claimant { name: string; idNumber: string; /** The phone they proved (an SMS code). */ mobile: string }
+
+export type ClaimantCheck = PersonCheck | { kind: 'counter'; attestation: CounterAttestation };
+
+export interface ClaimantOutcome {
+  kind: ChannelKind;
+  result: 'match' | 'mismatch';
+  reason: string | null;
+  /** Names nobody yet: attach it to the account once it is theirs. */
+  evidenceId: string;
+  at: Date;
+}
+
 export interface CounterAttestation { operatorId: string; officeId: string; documentType: DocumentType }
 
 export interface VerificationServiceDeps {
@@ -119,6 +133,27 @@ export class VerificationService {
     // could be asked (the phone may be in a relative's name).
     if (answered && (answered.kind === 'population' || outage === undefined)) return answered;
     throw outage;
+  }
+
+  /**
+   * A check of a claimant's own data (name, ID number, the phone they proved), the person check
+   * run for someone who holds no account yet. Online checks go through the paid-check limits
+   * (per address and ID number); a counter attestation is the operator's and is not limited.
+   */
+  async checkClaimant(claimant: Claimant, check: ClaimantCheck, ctx: CheckContext = {}): Promise<ClaimantOutcome> {
+    const as = { name: claimant.name, idNumber: claimant.idNumber, phone: claimant.mobile } as Person;
+    let request: ChannelRequests[ChannelKind];
+    let actor = ctx.actor ?? 'reclaim';
+    if (check.kind === 'counter') {
+      request = { ...check.attestation, name: claimant.name, idNumber: claimant.idNumber };
+      actor = ctx.actor ?? `operator:${check.attestation.operatorId}`;
+    } else {
+      request = buildRequest(as, check);
+      await this.deps.limiter.admit({ ip: ctx.ip, idNumberIndex: this.deps.idNumberIndex(claimant.idNumber) });
+    }
+    await this.deps.ready();
+    const out = await this.deps.registry.verify(check.kind, request as never, { actor });
+    return { kind: check.kind, result: out.response.result, reason: out.response.reason ?? null, evidenceId: out.evidence.id, at: new Date(out.evidence.at) };
   }
 
   /**

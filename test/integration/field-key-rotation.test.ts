@@ -62,6 +62,9 @@ describe('field key rotation', () => {
     const totpSecret = (await c.factors.totp.pendingSecret(pid))!;
     expect(await c.factors.totp.confirm(pid, totpCode(totpSecret, Date.now() - 30_000), '10.0.0.1')).toBe(true);
     const recoveryCodes = await c.factors.recoveryCodes.generate(pid, '10.0.0.1');
+    // The agent checked in person at a counter (the representative at the desk): the card sealed under key A.
+    const clerk = { personId: pid, roles: new Set(['counter_operator']), ip: '10.0.0.1' };
+    await c.desk.counter.recordIdentity(clerk, ag.ok ? ag.personId! : '', { cardNumber: agent.idNumber, documentType: 'resident_id_card', hall: '示例大厅', reference: 'R-1' });
     await c.close();
 
     // New key first, old key still accepted: the person is found by the old blind index.
@@ -73,7 +76,8 @@ describe('field key rotation', () => {
     await reencryptCommand([], { out: (l) => lines.push(l), err: () => {}, readStdin: async () => '' }, c);
     expect(lines).toContain('persons: 2 re-encrypted');
     expect(lines).toContain('delegations: 1 re-encrypted');
-    expect(lines).toContain('evidence: 3 re-encrypted');
+    expect(lines).toContain('evidence: 4 re-encrypted');
+    expect(lines).toContain('counterChecks: 1 re-encrypted');
     expect(lines.join('\n')).toMatch(/clients: [1-9]\d* re-encrypted/);
     expect(lines).toContain('authenticators: 1 re-encrypted');
     // Recovery codes (keyed hashes) work while the old key is configured.
@@ -88,6 +92,8 @@ describe('field key rotation', () => {
     expect((await c.clients.providerMetadata(clientId))?.client_secret).toBe(generatedSecret);
     expect((await c.verification.assurance.levelOf(rep.ok ? rep.personId! : '')).level.id).toBe('L3');
     expect(await c.factors.totp.verify(pid, totpCode(totpSecret), '10.0.0.2')).toBe(true);
+    expect((await c.desk.counter.history(ag.ok ? ag.personId! : ''))[0]!.card).toBe(`${agent.idNumber.slice(0, 4)}**********${agent.idNumber.slice(-4)}`);
+    expect((await c.verification.assurance.levelOf(ag.ok ? ag.personId! : '')).level.id).toBe('L4');
     const rows = JSON.stringify(await db.knex('persons').select());
     expect(rows).not.toContain(citizen.idNumber);
     await c.close();

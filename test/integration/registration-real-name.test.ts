@@ -92,13 +92,13 @@ describe('real-name check required (the default with a population channel)', () 
     const guess = await registerThroughPages(new UserAgent(w.server.issuer), platform, w.admin, { ...squatter, phone: phone(), name: '刘海' });
     expect(guess.status).toBe(400);
     expect(guess.html).not.toContain('已注册');
-    // Phone proven and the real name right: told, offered login and recovery.
+    // Phone proven and the real name right: told, offered login, recovery and reclaiming it.
     for (let i = 0; i < 3; i++) {
       const told = await registerThroughPages(new UserAgent(w.server.issuer), platform, w.admin, { ...squatter, phone: phone() });
       expect(told.status).toBe(409);
       expect(told.html).toContain('该身份证号码已注册一号账号');
       expect(told.html).toMatch(/href="\/interaction\/[\w-]+\/recover"/);
-      expect(told.html).toContain('即将开通');
+      expect(told.html).toMatch(/<form method="post" action="\/interaction\/[\w-]+\/reclaim">/);
     }
     const fourth = await registerThroughPages(new UserAgent(w.server.issuer), platform, w.admin, { ...squatter, phone: phone() });
     expect(fourth.status).toBe(429);

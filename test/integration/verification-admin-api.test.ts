@@ -7,7 +7,8 @@ import { addChannel, startVerificationWorld, type VerificationWorld } from '../h
 import { APP_A, APP_B, channel } from '../verification/helpers.ts';
 
 // The admin API for verification channels: Yihao's own JWT access tokens for urn:yihao:admin,
-// scopes enforced; changes apply at once here and within the polling interval elsewhere.
+// the system administrator's scope (admin:system) required; changes apply at once here and within
+// the polling interval elsewhere.
 let w: VerificationWorld;
 let api: string;
 
@@ -22,14 +23,14 @@ const call = (path: string, token: string | undefined, init: RequestInit = {}) =
   headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string>) },
 });
 
-let reader: string;
-let writer: string;
+let reader: string; // another role's token: refused (403)
+let writer: string; // the system administrator's
 
 beforeAll(async () => {
   w = await startVerificationWorld({ CHANNEL_RELOAD_INTERVAL_MS: '200' });
   api = `${w.server.issuer}/admin/api/channels`;
-  reader = await tokenFor('channels:read');
-  writer = await tokenFor('channels:read channels:write');
+  reader = await tokenFor('admin:security');
+  writer = await tokenFor('admin:system');
   await addChannel(w, 'population', 'pop-main', { priority: 1 });
 });
 afterAll(() => w?.stop());
@@ -55,12 +56,15 @@ describe('authorization', () => {
     expect(forged.status).toBe(401);
   });
 
-  it('enforces the scope: channels:read may read but not write (403)', async () => {
-    expect((await call('', reader)).status).toBe(200);
-    expect((await call('/health', reader)).status).toBe(200);
+  it('enforces the role: only the system administrator reads or changes channels (403)', async () => {
+    expect((await call('', writer)).status).toBe(200);
+    expect((await call('/health', writer)).status).toBe(200);
+    expect((await call('', reader)).status).toBe(403);
+    expect((await call('/health', reader)).status).toBe(403);
     const write = await call('', reader, { method: 'POST', body: JSON.stringify(channel(w.sandbox, 'carrier', 'nope')) });
     expect(write.status).toBe(403);
-    expect(write.headers.get('www-authenticate')).toContain('error="insufficient_scope", scope="channels:write"');
+    expect(await write.json()).toMatchObject({ error: 'admin.role_required' });
+    expect(write.headers.get('www-authenticate')).toContain('error="insufficient_scope", scope="admin:system"');
     expect((await call('/pop-main/disable', reader, { method: 'POST' })).status).toBe(403);
     expect((await call('/pop-main', reader, { method: 'DELETE' })).status).toBe(403);
   });
@@ -78,10 +82,14 @@ describe('managing channels', () => {
     expect(JSON.parse(addedText).channel).toMatchObject({ id: 'pop-backup', kind: 'population', priority: 5, enabled: true, hasSecret: true });
     expect((await call('', writer, { method: 'POST', body: JSON.stringify(input) })).status).toBe(409);
 
-    const list = await call('', reader);
+    const list = await call('', writer);
     const listText = await list.text();
     expect(listText).not.toContain(secret);
-    expect(JSON.parse(listText).channels.map((c: { id: string }) => c.id)).toEqual(['pop-main', 'pop-backup']); // by kind, then priority
+    expect(JSON.parse(listText).items.map((c: { id: string }) => c.id)).toEqual(['pop-main', 'pop-backup']); // by kind, then priority
+    const firstPage = await (await call('?limit=1', writer)).json() as { items: Array<{ id: string }>; next_cursor: string; next: string };
+    expect(firstPage.items.map((c) => c.id)).toEqual(['pop-main']);
+    const secondPage = await (await fetch(`${w.server.issuer}${firstPage.next}`, { headers: { authorization: `Bearer ${writer}` } })).json() as { items: Array<{ id: string }>; next_cursor: string | null };
+    expect(secondPage).toMatchObject({ items: [{ id: 'pop-backup' }], next_cursor: null });
 
     const candidates = () => w.c.verification.registry.candidates('population').map((a) => a.id);
     expect(candidates()).toEqual(['pop-main', 'pop-backup']);
@@ -98,12 +106,12 @@ describe('managing channels', () => {
     expect(out).toMatchObject({ channelId: 'pop-backup', response: { result: 'match' } });
     expect(await w.admin.requests({ appId: 'pop-backup-app' })).toHaveLength(1);
 
-    const health = await (await call('/health', reader)).json() as { channels: Array<Record<string, unknown>> };
+    const health = await (await call('/health', writer)).json() as { channels: Array<Record<string, unknown>> };
     expect(health.channels.find((c) => c.id === 'pop-backup')).toMatchObject({ calls: 1, failures: 0, breaker: 'closed', quotaUsedToday: 0, dailyQuota: null });
     expect(health.channels.find((c) => c.id === 'pop-backup')!.p95Ms).toEqual(expect.any(Number));
 
     expect((await call('/pop-backup', writer, { method: 'DELETE' })).status).toBe(204);
-    expect((await call('/pop-backup', reader)).status).toBe(404);
+    expect((await call('/pop-backup', writer)).status).toBe(404);
     expect(candidates()).toEqual(['pop-main']);
 
     const audit = await w.c.db.knex('audit_events').where('action', 'like', 'verification.channel_%').andWhere({ target: 'pop-backup' }).orderBy('id');
@@ -112,19 +120,21 @@ describe('managing channels', () => {
       'verification.channel_enabled', 'verification.channel_removed',
     ]);
     expect(audit[0].actor).toMatch(/^client:yh_/);
+    expect(audit[0].detail).toMatchObject({ ip: expect.any(String), userAgent: expect.any(String) });
     expect(JSON.stringify(audit)).not.toContain(secret);
   });
 
   it('refuses invalid bodies with the field names (and never echoes a secret)', async () => {
     const bad = await call('', writer, { method: 'POST', body: JSON.stringify({ id: 'Bad Id', kind: 'telepathy', baseUrl: 'ftp://x', secret: 'hunter2-hunter2' }) });
     expect(bad.status).toBe(400);
-    const body = await bad.json() as { error: string; details: { fields: string[] } };
+    const body = await bad.json() as { error: string; details: { fields: Array<{ in: string; path: string; message: string }> } };
     expect(body.error).toBe('verification.invalid_channel_config');
-    expect(body.details.fields).toEqual(expect.arrayContaining(['id', 'kind', 'baseUrl', 'name', 'appId']));
+    expect(body.details.fields.map((f) => f.path)).toEqual(expect.arrayContaining(['id', 'kind', 'baseUrl', 'name', 'appId']));
+    expect(body.details.fields[0]).toMatchObject({ in: 'body', message: expect.any(String) });
     expect(JSON.stringify(body)).not.toContain('hunter2');
 
     const typo = await call('/pop-main', writer, { method: 'PATCH', body: JSON.stringify({ prority: 3 }) });
-    expect(await typo.json()).toMatchObject({ error: 'verification.unknown_channel_field', details: { fields: ['prority'] } });
+    expect(await typo.json()).toMatchObject({ error: 'verification.unknown_channel_field', details: { fields: [{ in: 'body', path: 'prority' }] } });
     expect((await call('/pop-main', writer, { method: 'PATCH', body: '[1]' })).status).toBe(400);
     expect((await call('/pop-main', writer, { method: 'PATCH', body: '{"timeoutMs": 5' })).status).toBe(400);
     expect((await call('/nope', writer, { method: 'PATCH', body: '{"priority": 1}' })).status).toBe(404);
@@ -135,7 +145,7 @@ describe('health', () => {
   it('shows a channel\'s breaker opening after failures, and closing again once it answers', async () => {
     await w.admin.registerApp('fragile-app', 'fragile-secret-0123456789');
     await addChannel(w, 'social_security', 'ss-fragile', { appId: 'fragile-app', secret: 'fragile-secret-0123456789', breaker: { failureThreshold: 2, openMs: 300, halfOpenMaxCalls: 1 } });
-    const breaker = async () => ((await (await call('/health', reader)).json()) as { channels: Array<{ id: string; breaker: string; failures: number; calls: number }> })
+    const breaker = async () => ((await (await call('/health', writer)).json()) as { channels: Array<{ id: string; breaker: string; failures: number; calls: number }> })
       .channels.find((c) => c.id === 'ss-fragile')!;
     await w.admin.setFault({ appId: 'fragile-app', mode: 'error', status: 503 });
     const request = { name: '张伟', idNumber: '150102198503140177' };

@@ -1,6 +1,7 @@
+import Koa from 'koa';
+import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { parseProxyTrust } from '../../src/http/client-address.ts';
-import { clientAddressResolver, plainAddress } from '../../src/http/client-address.ts';
+import { clientAddressMiddleware, clientAddressResolver, parseProxyTrust, plainAddress, type ProxyTrust } from '../../src/http/client-address.ts';
 
 describe('client address behind proxies', () => {
   it('ignores X-Forwarded-For when no proxy is trusted', () => {
@@ -37,5 +38,19 @@ describe('client address behind proxies', () => {
     expect(parseProxyTrust('10.0.0.1, 10.1.0.0/16,::1')).toEqual({ addresses: ['10.0.0.1', '10.1.0.0/16', '::1'] });
     expect(parseProxyTrust('proxy.internal')).toBeUndefined();
     expect(parseProxyTrust('10.0.0.0/33')).toBeUndefined();
+  });
+
+  it('believes X-Forwarded-Proto and -Host only from a trusted proxy address', async () => {
+    const seen = (trust: ProxyTrust) => {
+      const app = new Koa({ proxy: true });
+      app.use(clientAddressMiddleware(trust));
+      app.use((ctx) => { ctx.body = { protocol: ctx.protocol, host: ctx.host, ip: ctx.ip }; });
+      return request(app.callback()).get('/').set('X-Forwarded-Proto', 'https').set('X-Forwarded-Host', 'evil.example').set('X-Forwarded-For', '198.51.100.7');
+    };
+    const direct = await seen({ addresses: ['10.0.0.1'] });
+    expect(direct.body).toMatchObject({ protocol: 'http', ip: '127.0.0.1' });
+    expect(direct.body.host).not.toBe('evil.example');
+    const viaProxy = await seen({ addresses: ['127.0.0.1', '::1'] });
+    expect(viaProxy.body).toEqual({ protocol: 'https', host: 'evil.example', ip: '198.51.100.7' });
   });
 });

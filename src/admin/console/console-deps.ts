@@ -1,0 +1,27 @@
+/** Builds the admin console's router options from the container: its page modules, bound. */
+import type { Container } from '../../container.ts';
+import { accountsPage } from './accounts-page.ts';
+import { auditPage } from './audit-page.ts';
+import type { ConsoleRouterOptions } from './console-router.ts';
+import { deskPages } from './desk-pages.ts';
+import { platformsPage } from './platforms-page.ts';
+import { rolesPage } from './roles-page.ts';
+
+/** Also registers the console's built-in client: buildApp runs once the schema is current. */
+export function consoleOptions(c: Container): ConsoleRouterOptions {
+  c.adminClient.ensure().catch((err) => c.logger.warn({ err }, 'admin console client not registered yet; retrying at first use'));
+  return {
+    issuer: c.config.issuer,
+    listenHost: c.config.host,
+    adminClient: c.adminClient,
+    roleGrants: c.roleGrants,
+    liveUntil: (accountId, sid) => c.sessions.liveUntil(accountId, sid),
+    pages: [
+      rolesPage({ roleGrants: c.roleGrants, persons: c.persons }),
+      platformsPage({ clients: c.clients, audit: c.audit, revokeTokens: (clientId) => c.models.revokeClient(clientId) }),
+      accountsPage({ persons: c.persons, accounts: c.accounts, audit: c.audit, endSessions: (id, opts) => c.sessions.endAll(id, opts) }),
+      auditPage({ trail: c.auditTrail, audit: c.audit }),
+      ...deskPages(c),
+    ],
+  };
+}

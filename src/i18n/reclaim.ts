@@ -1,0 +1,33 @@
+/** Texts of reclaiming a squatted ID number (identity/reclaim.ts, oidc/reclaim-pages.ts). */
+export const reclaimMessages: Record<'zh-CN' | 'en', Record<string, string>> = {
+  'zh-CN': {
+    'reclaim.offer': '账号不是我注册的，申请找回',
+    'reclaim.offer_hint': '如果该账号不是您本人注册的（证件号码被他人冒用），可以通过更高等级的身份核验找回账号。',
+    'reclaim.title': '找回被占用的证件号码',
+    'reclaim.intro': '您已验证手机号码并通过实名核验。要找回该证件号码的账号，请完成{level}所需的核验（须高于该账号目前的等级）。',
+    'reclaim.effects': '找回后：账号绑定手机号码改为 {phone}，由您设置新密码；原使用人的所有登录和授权立即失效，企业法定代表人身份和经办人授权暂停，待重新确认；原手机号码将收到短信通知。',
+    'reclaim.counter_note': '此账号已由较高等级的核验确认，无法在线找回。请携带本人身份证件到政务服务大厅窗口办理。',
+    'reclaim.proven': '身份核验通过。请为账号设置新密码。',
+    'reclaim.password_title': '设置新密码',
+    'reclaim.password_submit': '确认找回账号',
+    'reclaim.done_title': '账号已找回',
+    'reclaim.done': '账号已归您所有。请使用新手机号码和新密码登录。原使用人的登录已全部失效。',
+    'reclaim.login': '去登录',
+    'reclaim.back': '返回登录',
+  },
+  en: {
+    'reclaim.offer': 'I did not register it: reclaim the account',
+    'reclaim.offer_hint': 'If someone else registered this ID number, you can take the account back by proving your identity at a higher level.',
+    'reclaim.title': 'Reclaim your ID number',
+    'reclaim.intro': 'You have verified your mobile number and passed the real-name check. To reclaim the account of this ID number, complete the checks of {level} (above the level the account holds now).',
+    'reclaim.effects': 'Then the account\'s mobile number becomes {phone} and you set a new password; every login and authorisation of the previous user ends at once, enterprise roles and agent authorisations are suspended until confirmed again, and the old mobile number is told by text message.',
+    'reclaim.counter_note': 'This account was confirmed by a higher check and cannot be reclaimed online. Bring your identity document to a service hall counter.',
+    'reclaim.proven': 'Identity check passed. Set a new password for the account.',
+    'reclaim.password_title': 'Set a new password',
+    'reclaim.password_submit': 'Reclaim the account',
+    'reclaim.done_title': 'Account reclaimed',
+    'reclaim.done': 'The account is yours. Log in with your new mobile number and password. Every login of the previous user has ended.',
+    'reclaim.login': 'Log in',
+    'reclaim.back': 'Back to login',
+  },
+};
