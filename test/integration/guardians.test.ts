@@ -191,6 +191,17 @@ describe('guardians', () => {
     await expect(g.addWard(r.personId!, { name: ward10.name, idNumber: ward10.idNumber, relationship: 'parent' })).rejects.toMatchObject({ code: 'guardianship.exists' });
   });
 
+  it('re-seals ward records without giving them a phone (key rotation, name index)', async () => {
+    const knex = server.container.db.knex;
+    const wards = await knex('persons').where({ status: 'ward' }).select('id', 'name_bidx');
+    expect(wards.length).toBeGreaterThanOrEqual(2);
+    expect(wards.every((w) => w.name_bidx)).toBe(true);
+    await knex('persons').where({ status: 'ward' }).update({ name_bidx: null });
+    expect(await server.container.persons.resealStale()).toBeGreaterThanOrEqual(2);
+    const after = await knex('persons').where({ status: 'ward' }).select('phone_enc', 'phone_bidx', 'name_bidx');
+    expect(after.every((w) => w.phone_enc === null && w.phone_bidx === null && w.name_bidx)).toBe(true);
+  });
+
   it('stops releasing the claim at once when the guardian ends the guardianship', async () => {
     const ua = new UserAgent(server.issuer);
     await consoleLogin(ua, guardian.idNumber, guardian.password);
