@@ -50,13 +50,16 @@ export async function exchangeCode(origin: string, params: { code: string; verif
 }
 
 // One key set per origin; jose refetches it when a token names an unknown key (after a rotation).
+// No cooldown between refetches: the ID tokens checked come from our own token endpoint over
+// loopback (never from a browser), and with jose's default 30 s every console sign-in failed for
+// that long after a key rotation.
 const keySets = new Map<string, JWTVerifyGetKey>();
 
 /** The provider's published signing keys, read over loopback. */
 export function publishedKeys(origin: string): JWTVerifyGetKey {
   let keys = keySets.get(origin);
   if (!keys) {
-    keys = createRemoteJWKSet(new URL(`${origin}${ENDPOINTS.jwks}`), { timeoutDuration: TIMEOUT_MS });
+    keys = createRemoteJWKSet(new URL(`${origin}${ENDPOINTS.jwks}`), { timeoutDuration: TIMEOUT_MS, cooldownDuration: 0 });
     keySets.set(origin, keys);
   }
   return keys;

@@ -12,6 +12,7 @@ import { reclaimMessages } from './reclaim.ts';
 import { recoveryMessages } from './recovery.ts';
 import { rightsMessages } from './rights.ts';
 import { adminDeskMessages } from './admin-desk.ts';
+import { adminOpsMessages } from './admin-ops.ts';
 import { smsMessages } from './sms.ts';
 import { verificationMessages } from './verification.ts';
 
@@ -104,7 +105,7 @@ const en: Record<string, string> = {
 const errorTexts = (i: 1 | 2) => Object.fromEntries(Object.entries(ERROR_CODES).map(([code, spec]) => [code, spec[i]]));
 
 /** Each area's texts; the page-specific ones below win over them. */
-const areas = [legalPersonMessages, recoveryMessages, smsMessages, mfaMessages, factorMessages, passkeyMessages, verificationMessages, accountMessages, adminMessages, proofingMessages, reclaimMessages, rightsMessages, adminDeskMessages, guardianMessages];
+const areas = [legalPersonMessages, recoveryMessages, smsMessages, mfaMessages, factorMessages, passkeyMessages, verificationMessages, accountMessages, adminMessages, proofingMessages, reclaimMessages, rightsMessages, adminDeskMessages, adminOpsMessages, guardianMessages];
 const merged = (locale: Locale, base: Record<string, string>, own: Record<string, string>) => Object.assign({}, base, ...areas.map((a) => a[locale]), own) as Record<string, string>;
 
 const dictionaries: Record<Locale, Record<string, string>> = {

@@ -17,8 +17,8 @@ import type { BreakerState } from './circuit-breaker.ts';
 import { quotaDay, type QuotaStore } from './quota.ts';
 
 
-/** Who changes a channel: an actor string (`cli`), or an administrator with address and user agent. */
-export type ChannelActor = string | { actor: string; ip?: string | undefined; userAgent?: string | undefined };
+/** Who changes a channel: an actor string (`cli`), or an administrator with address, user agent and reason. */
+export type ChannelActor = string | { actor: string; ip?: string | undefined; userAgent?: string | undefined; reason?: string | undefined };
 export type ChannelView = Omit<ChannelConfig, 'secret'> & { hasSecret: true; createdAt: string; updatedAt: string };
 
 export interface ChannelHealthView {
@@ -158,7 +158,7 @@ export class ChannelAdmin {
     await this.sync.reload();
     // An administrator's address and user agent are recorded with the change (the CLI has none).
     const by = typeof actor === 'string' ? { actor } : actor;
-    await this.audit.record({ actor: by.actor, action, target: id, detail: { ...detail, ...(by.ip ? { ip: by.ip } : {}), ...(by.userAgent ? { userAgent: by.userAgent } : {}) } });
+    await this.audit.record({ actor: by.actor, action, target: id, detail: { ...detail, ...(by.reason ? { reason: by.reason } : {}), ...(by.ip ? { ip: by.ip } : {}), ...(by.userAgent ? { userAgent: by.userAgent } : {}) } });
   }
 
   #view(row: ChannelRow): ChannelView {

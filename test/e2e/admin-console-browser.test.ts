@@ -1,7 +1,8 @@
 /**
  * The admin console in chromium at phone width: an administrator signs in with password and
  * authenticator app, registers a platform (its secret shown once), locks an account (whose next
- * login then fails), and an auditor, another person, queries the trail and exports it as CSV.
+ * login then fails), rotates the signing keys and opens the channels and enterprises pages, and
+ * an auditor, another person, queries the trail and exports it as CSV.
  */
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
@@ -84,6 +85,25 @@ describe('the admin console in a real browser', () => {
     await page.getByRole('button', { name: '锁定账号' }).click();
     await expect.poll(() => page.locator('#notice').textContent()).toContain('账号已锁定');
     expect(await page.locator('#account-status').textContent()).toBe('已锁定');
+    expect(await fitsWidth(page)).toBe(true);
+
+    // The operations pages at phone width: the keys rotated from the browser, channels, enterprises.
+    await page.getByRole('link', { name: '签名密钥' }).click();
+    const before = await page.locator('[data-status="active"]').count();
+    expect(before).toBe(2);
+    await page.locator('#rotate-reason').fill('年度轮换');
+    await page.getByLabel('我确认轮换签名密钥').check();
+    await page.getByRole('button', { name: '轮换签名密钥' }).click();
+    await expect.poll(() => page.locator('#notice').textContent()).toContain('已轮换');
+    expect(await page.locator('[data-status="retired"]').count()).toBe(2);
+    expect(await fitsWidth(page)).toBe(true);
+    await page.getByRole('link', { name: '核验渠道' }).click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('核验渠道');
+    expect(await fitsWidth(page)).toBe(true);
+    await page.getByRole('link', { name: '企业与授权' }).click();
+    await page.getByLabel('企业名称（部分）').fill('不存在的企业');
+    await page.getByRole('button', { name: '查找' }).click();
+    await expect.poll(() => page.locator('#not-found').count()).toBe(1);
     expect(await fitsWidth(page)).toBe(true);
     await context.close();
 

@@ -4,13 +4,10 @@
  * declarations at GET /admin/api/openapi.json (public: it describes the interface, no data).
  */
 import Router from '@koa/router';
-import { FactorReset } from '../../authn/factor-reset.ts';
 import { keyRetentionSeconds, type Container } from '../../container.ts';
 import { ADMIN_RESOURCE } from '../../oidc/resources.ts';
-import { MfaRecoveryCodeStore } from '../../store/mfa-recovery-codes.ts';
-import { PasskeyStore } from '../../store/passkeys.ts';
-import { TotpStore } from '../../store/totp-authenticators.ts';
 import { adminAuthenticator } from '../admin-auth.ts';
+import { adminServices } from '../admin-services.ts';
 import { accountsApiRouter } from './accounts-api.ts';
 import { RouteBook, type ApiKit } from './api-kit.ts';
 import { auditApiRouter } from './audit-api.ts';
@@ -29,25 +26,16 @@ export function adminApiRouters(c: Container): { routers: Router[]; book: RouteB
       clientMetadata: (clientId) => c.clients.providerMetadata(clientId),
     }),
   };
-  const totp = new TotpStore(c.db.knex);
-  const passkeys = new PasskeyStore(c.db.knex);
-  const recoveryCodes = new MfaRecoveryCodeStore(c.db.knex);
-  const factorReset = new FactorReset({
-    removeTotp: (id) => totp.remove(id), removePasskeys: (id) => passkeys.removeAll(id), removeRecoveryCodes: (id) => recoveryCodes.removeAll(id),
-  }, c.audit);
+  const services = adminServices(c);
 
   const routers = [
     platformsApiRouter({ clients: c.clients, revokeClient: (id) => c.models.revokeClient(id), audit: c.audit }, kit),
     accountsApiRouter({
-      persons: c.persons, accounts: c.accounts, sessions: c.sessions, factorReset, audit: c.audit,
-      async factorSummary(personId) {
-        const [app, keys, codes] = await Promise.all([c.factors.totp.status(personId), passkeys.count(personId), recoveryCodes.remaining(personId)]);
-        return { totp: app.enrolled, passkeys: keys, recovery_codes: codes.remaining };
-      },
+      persons: c.persons, accounts: c.accounts, sessions: c.sessions, factorReset: services.factorReset, audit: c.audit, factorSummary: services.factorSummary,
     }, kit),
-    ...enterprisesApiRouters({ enterprises: c.enterprises, delegations: c.delegations, audit: c.audit }, kit),
+    ...enterprisesApiRouters({ enterprises: c.enterprises, delegations: c.delegations, admin: services.enterpriseAdmin }, kit),
     channelsApiRouter({ channels: c.verification.channels, ready: () => c.verification.channelSync.ready() }, kit),
-    keysApiRouter({ keysDir: c.config.keysDir, retainSeconds, reload: () => c.provider.reloadIfChanged(), audit: c.audit }, kit),
+    keysApiRouter({ keys: services.keys }, kit),
     auditApiRouter({ trail: c.auditTrail, audit: c.audit }, kit),
   ];
 

@@ -6,17 +6,20 @@
  */
 import type Router from '@koa/router';
 import { z } from 'zod';
-import type { Audit } from '../../audit/audit.ts';
 import { AppError } from '../../errors.ts';
 import type { DelegationService, DelegationView } from '../../identity/delegations.ts';
+import type { EnterpriseAdmin } from '../../identity/enterprise-admin.ts';
 import type { EnterpriseService } from '../../identity/enterprises.ts';
+import { clientIp } from '../../http/rate-limit.ts';
+import type { Context } from 'koa';
 import type { EnterpriseRow } from '../../store/enterprises.ts';
-import { auditor, pageOf, pageQuery, paginate, reasonBody, route, UUID, apiRouter, type ApiKit } from './api-kit.ts';
+import { pageOf, principal, pageQuery, paginate, reasonBody, route, UUID, apiRouter, type ApiKit } from './api-kit.ts';
 
 export interface EnterprisesApiDeps {
   enterprises: EnterpriseService;
   delegations: DelegationService;
-  audit: Audit;
+  /** Suspensions with their audit events (shared with the console). */
+  admin: EnterpriseAdmin;
 }
 
 const enterpriseView = z.object({
@@ -62,7 +65,7 @@ const authorisationQuery = pageQuery.extend({
 
 export function enterprisesApiRouters(deps: EnterprisesApiDeps, kit: ApiKit): Router[] {
   const roles = ['security_admin'] as const;
-  const record = auditor(deps.audit);
+  const by = (ctx: Context, reason: string) => ({ actor: principal(ctx).actor, reason, ip: clientIp(ctx), userAgent: ctx.get('user-agent') || undefined });
   const enterprise = async (id: string) => {
     const e = UUID.test(id) ? await deps.enterprises.findById(id) : undefined;
     if (!e) throw new AppError('enterprise.not_found');
@@ -82,8 +85,7 @@ export function enterprisesApiRouters(deps: EnterprisesApiDeps, kit: ApiKit): Ro
       method: 'post', path: `/:id/${action}`, roles, params: idParams, body: reasonBody, response: z.object({ enterprise: enterpriseView }),
       summary: suspend ? 'Suspend an enterprise: no one acts for it until reinstated' : 'Reinstate a suspended enterprise',
     }, async (ctx, { params, body }) => {
-      const e = await deps.enterprises.setSuspended((await enterprise(params.id)).id, suspend);
-      await record(ctx, suspend ? 'enterprise.suspended' : 'enterprise.reinstated', e.id, { reason: body.reason });
+      const e = await deps.admin.setEnterpriseSuspended((await enterprise(params.id)).id, suspend, by(ctx, body.reason));
       ctx.body = { enterprise: showEnterprise(e) };
     });
   }
@@ -100,9 +102,7 @@ export function enterprisesApiRouters(deps: EnterprisesApiDeps, kit: ApiKit): Ro
       method: 'post', path: `/:id/${action}`, roles, params: idParams, body: reasonBody, response: z.object({ authorisation: authorisationView }),
       summary: suspend ? 'Suspend an agent authorisation (only an administrator reinstates it)' : 'Reinstate an authorisation an administrator suspended',
     }, async (ctx, { params, body }) => {
-      const id = known(params.id);
-      const d = suspend ? await deps.delegations.suspendByAdmin(id) : await deps.delegations.reinstateByAdmin(id);
-      await record(ctx, suspend ? 'delegation.suspended' : 'delegation.reinstated', id, { reason: body.reason, enterprise: d.enterpriseId });
+      const d = await deps.admin.setAuthorisationSuspended(known(params.id), suspend, by(ctx, body.reason));
       ctx.body = { authorisation: showAuthorisation(d) };
     });
   }

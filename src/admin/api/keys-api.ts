@@ -1,22 +1,19 @@
 /**
  * Signing keys (`/admin/api/keys`, system administrator): list, rotate (a new active key per
  * algorithm; the previous ones stay published until their tokens expire) and retire (a key that
- * is no longer current leaves the published set at once). The key file is shared by every
- * process; this one reloads its provider at once, the others within seconds (provider-holder.ts).
+ * is no longer current leaves the published set at once), over KeyAdmin (../key-admin.ts), which
+ * the console uses too.
  */
 import type Router from '@koa/router';
+import type { Context } from 'koa';
 import { z } from 'zod';
-import type { Audit } from '../../audit/audit.ts';
-import { loadSigningKeys, removeRetiredKey, rotateSigningKeys, SIGNING_ALGS, type StoredKey } from '../../crypto/signing-keys.ts';
-import { AppError } from '../../errors.ts';
-import { auditor, offsetPage, pageOf, pageQuery, paginate, reasonBody, route, apiRouter, type ApiKit } from './api-kit.ts';
+import { SIGNING_ALGS } from '../../crypto/signing-keys.ts';
+import { clientIp } from '../../http/rate-limit.ts';
+import type { KeyAdmin, KeyView } from '../key-admin.ts';
+import { offsetPage, pageOf, pageQuery, paginate, principal, reasonBody, route, apiRouter, type ApiKit } from './api-kit.ts';
 
 export interface KeysApiDeps {
-  keysDir: string;
-  retainSeconds: number;
-  /** Rebuilds this process's provider from the key file now. */
-  reload(): void;
-  audit: Audit;
+  keys: KeyAdmin;
 }
 
 const keyView = z.object({
@@ -36,30 +33,22 @@ const rotateBody = z.object({
 export function keysApiRouter(deps: KeysApiDeps, kit: ApiKit): Router {
   const router = apiRouter(kit, '/admin/api/keys');
   const roles = ['system_admin'] as const;
-  const record = auditor(deps.audit);
-  const show = (k: StoredKey): z.infer<typeof keyView> => ({
-    kid: k.jwk.kid!, alg: String(k.jwk.alg), status: k.retiredAt ? 'retired' : 'active', created_at: k.createdAt, retired_at: k.retiredAt ?? null,
-    published_until: k.retiredAt ? new Date(Date.parse(k.retiredAt) + deps.retainSeconds * 1000).toISOString() : null,
+  const by = (ctx: Context, reason?: string) => ({ actor: principal(ctx).actor, reason, ip: clientIp(ctx), userAgent: ctx.get('user-agent') || undefined });
+  const show = (k: KeyView): z.infer<typeof keyView> => ({
+    kid: k.kid, alg: k.alg, status: k.status, created_at: k.createdAt, retired_at: k.retiredAt, published_until: k.publishedUntil,
   });
 
   route(router, kit.book, 'keys', { method: 'get', path: '/', summary: 'List the signing keys (active first)', roles, query: pageQuery, response: pageOf(keyView) }, async (ctx, { query }) => {
-    const keys = loadSigningKeys(deps.keysDir, deps.retainSeconds);
-    ctx.body = await paginate(ctx, query, offsetPage(keys), (w) => String(w.next), (w) => show(w.item));
+    ctx.body = await paginate(ctx, query, offsetPage(deps.keys.list()), (w) => String(w.next), (w) => show(w.item));
   });
 
   route(router, kit.book, 'keys', { method: 'post', path: '/rotate', summary: 'Rotate: a new active key per algorithm', roles, body: rotateBody, status: 201, response: z.object({ keys: z.array(keyView) }) }, async (ctx, { body }) => {
-    const fresh = await rotateSigningKeys(deps.keysDir, deps.retainSeconds, body.algs ?? SIGNING_ALGS);
-    deps.reload();
-    await record(ctx, 'keys.rotated', undefined, { kids: fresh.map((k) => k.jwk.kid), ...(body.reason ? { reason: body.reason } : {}) });
+    const fresh = await deps.keys.rotate(body.algs ?? SIGNING_ALGS, by(ctx, body.reason));
     ctx.body = { keys: fresh.map(show) };
   });
 
   route(router, kit.book, 'keys', { method: 'post', path: '/:kid/retire', summary: 'Retire a key that is no longer current: unpublished and unused at once', roles, params: z.object({ kid: z.string().min(1).max(200) }), body: reasonBody, status: 204 }, async (ctx, { params, body }) => {
-    const outcome = removeRetiredKey(deps.keysDir, params.kid);
-    if (outcome === 'not_found') throw new AppError('admin.key_not_found');
-    if (outcome === 'active') throw new AppError('admin.key_active', 'the key is current; rotate before retiring it');
-    deps.reload();
-    await record(ctx, 'keys.retired', params.kid, { reason: body.reason });
+    await deps.keys.retire(params.kid, { ...by(ctx), reason: body.reason });
     ctx.body = null;
   });
 
