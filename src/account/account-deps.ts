@@ -31,6 +31,7 @@ export function accountDeps(c: Container): AccountDeps {
     level: async (id) => (await c.verification.assurance.levelOf(id)).level,
     auditEvents: (filter) => c.auditTrail.query(filter),
     closure: (id) => c.closures.pending(id),
+    counterVisits: (id) => c.desk.counter.history(id),
     family: async (id) => {
       const iso = (d: Date) => new Date(d).toISOString();
       const proxy = (g: Awaited<ReturnType<typeof c.naturalPersons.proxies.ofGrantor>>[number]) => ({

@@ -28,6 +28,8 @@ export interface DataExportDeps {
   closure(accountId: string): Promise<{ requestedAt: Date; dueAt: Date } | undefined>;
   /** Guardianships held and assisted-service authorisations granted or held, as the family page shows them. */
   family?(accountId: string): Promise<Record<string, unknown>>;
+  /** Visits to a service counter (窗口), as the account page lists them. */
+  counterVisits?(accountId: string): Promise<Array<{ act: string; hall: string; reference: string; documentType: string; card: string; at: Date }>>;
 }
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
@@ -66,7 +68,9 @@ export class DataExport {
       d.store.delegations(accountId, d.persons.idNumberIndexes(person.idNumber)),
       d.closure(accountId),
     ]);
-    const family = d.family ? await d.family(accountId) : undefined;
+    const [family, visits, reclaims, adminRoles] = await Promise.all([
+      d.family?.(accountId), d.counterVisits?.(accountId) ?? [], d.store.reclaims(accountId), d.store.adminRoles(accountId),
+    ]);
     const events = [];
     for await (const e of d.auditEvents({ involving: accountId })) {
       events.push({ id: e.id, at: iso(e.at), actor: e.actor, action: e.action, target: e.target, detail: e.detail });
@@ -106,6 +110,9 @@ export class DataExport {
         authorisationsGranted: delegations.filter((x) => x.granted_by_me).map(delegation),
       },
       ...(family ? { family } : {}),
+      counterVisits: visits.map((v) => ({ act: v.act, hall: v.hall, reference: v.reference, documentType: v.documentType, card: v.card, at: iso(v.at) })),
+      reclaims: reclaims.map((r) => ({ level: r.level, method: r.method, hall: r.hall, reference: r.reference, at: iso(r.created_at) })),
+      administrativeRoles: adminRoles.map((g) => ({ role: g.role, platforms: g.platforms, status: g.status, requestedAt: iso(g.requested_at), approvedAt: iso(g.approved_at), revokedAt: iso(g.revoked_at) })),
       auditEvents: events,
     };
     await d.audit.record({ actor: accountId, action: 'person.data_exported', target: accountId, detail: { ip, schemaVersion: EXPORT_SCHEMA_VERSION } });

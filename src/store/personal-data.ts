@@ -26,6 +26,17 @@ export class PersonalDataStore {
     return rows.map((r: EvidenceEntry) => ({ ...r, checked: r.checked.map((c) => ({ field: c.field, ...(c.masked ? { masked: c.masked } : {}) })) }));
   }
 
+  /** Reclaims of the account (a squatted ID number taken back), without the clerk. */
+  reclaims(personId: string): Promise<Array<{ level: string; method: string; hall: string | null; reference: string | null; created_at: Date }>> {
+    return this.knex('account_reclaims').where({ person_id: personId }).orderBy('created_at', 'desc').select('level', 'method', 'hall', 'reference', 'created_at');
+  }
+
+  /** Administrative roles requested for the person, without who requested or approved them. */
+  adminRoles(personId: string): Promise<Array<{ role: string; platforms: string[]; status: string; requested_at: Date; approved_at: Date | null; revoked_at: Date | null }>> {
+    return this.knex('admin_role_grants').where({ person_id: personId }).orderBy('requested_at', 'desc')
+      .select('role', 'platforms', 'status', 'requested_at', 'approved_at', 'revoked_at');
+  }
+
   authenticatorApp(personId: string): Promise<{ confirmed_at: Date | null; pending_since: Date | null; enrolled: boolean } | undefined> {
     return this.knex('totp_authenticators').where({ person_id: personId })
       .first('confirmed_at', 'pending_since', this.knex.raw('secret_enc IS NOT NULL AS enrolled'));

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountDeps } from '../../src/account/account-deps.ts';
 import { AccountClosureStore } from '../../src/store/account-closures.ts';
 import type { DeskOperator } from '../../src/identity/counter-desk.ts';
 import { consoleLogin, section } from '../helpers/account.ts';
@@ -142,6 +143,15 @@ describe('the counter desk', () => {
     expect((await events('counter.reclaim_started'))[0].detail).toMatchObject({ check: check.id, reclaim: reclaimId, reference: 'RC-9' });
     // After L4 nothing reclaims it again, not even the desk.
     await expect(c.desk.counter.startReclaim(op, ids.squatted!, card(squatted.idNumber, { reference: 'RC-10', newPhone: '13912345671' }))).rejects.toMatchObject({ code: 'reclaim.level_too_low' });
+  });
+
+  it('hands the visit and the reclaim to the person in "download my data", without the clerk or the card number', async () => {
+    const data = await accountDeps(server.container).rights!.dataExport.build(ids.squatted!, 'no-session', '203.0.113.50');
+    expect(data.counterVisits).toEqual(expect.arrayContaining([expect.objectContaining({ act: 'reclaim', hall: '呼和浩特市政务服务中心', reference: 'RC-9' })]));
+    expect(data.reclaims).toEqual([expect.objectContaining({ level: 'L4', method: 'counter', reference: 'RC-9' })]);
+    const text = JSON.stringify({ visits: data.counterVisits, reclaims: data.reclaims });
+    expect(text).not.toContain(ids.clerk);
+    expect(text).not.toContain(squatted.idNumber);
   });
 
   it('limits lookups per operator and audits the refusals', async () => {
