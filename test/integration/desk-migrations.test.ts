@@ -1,22 +1,16 @@
 /** The counter desk's and the dashboard's migrations undo cleanly, with rows in place, and redo. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateLatest, migrationConfig, openDatabase, type Database } from '../../src/store/db.ts';
-import { throwawayDatabase, tmpDir } from '../helpers/env.ts';
+import { migrateLatest, migrationConfig, type Database } from '../../src/store/db.ts';
+import { openMigrated } from '../helpers/migrated-db.ts';
 
 let db: Database;
-let drop: (() => Promise<void>) | undefined;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  const pg = process.env.DATABASE_URL ? await throwawayDatabase(process.env.DATABASE_URL) : undefined;
-  drop = pg?.drop;
-  db = await openDatabase({ databaseUrl: pg?.url, dataDir: tmpDir(), poolMax: 2 });
-  await migrateLatest(db.knex);
+  ({ db, close } = await openMigrated());
 });
-afterAll(async () => {
-  await db?.close();
-  await drop?.();
-});
+afterAll(() => close?.());
 
 const indexes = async (table: string) => (await db.knex.raw('SELECT indexname FROM pg_indexes WHERE tablename = ?', [table])).rows.map((r: { indexname: string }) => r.indexname);
 

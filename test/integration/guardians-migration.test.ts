@@ -1,22 +1,16 @@
 /** Migration 20261203_020: ward records without a phone, the new tables, and its `down` with a ward in the table. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateLatest, migrationConfig, openDatabase, type Database } from '../../src/store/db.ts';
-import { throwawayDatabase, tmpDir } from '../helpers/env.ts';
+import { migrateLatest, migrationConfig, type Database } from '../../src/store/db.ts';
+import { openMigrated } from '../helpers/migrated-db.ts';
 
 let db: Database;
-let drop: (() => Promise<void>) | undefined;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  const pg = process.env.DATABASE_URL ? await throwawayDatabase(process.env.DATABASE_URL) : undefined;
-  drop = pg?.drop;
-  db = await openDatabase({ databaseUrl: pg?.url, dataDir: tmpDir(), poolMax: 2 });
-  await migrateLatest(db.knex);
+  ({ db, close } = await openMigrated());
 });
-afterAll(async () => {
-  await db?.close();
-  await drop?.();
-});
+afterAll(() => close?.());
 
 const row = (id: string, n: string) => ({ id, name_enc: `n${n}`, id_number_enc: `i${n}`, id_number_bidx: `ib${n}`, phone_enc: `p${n}`, phone_bidx: `pb${n}` });
 
