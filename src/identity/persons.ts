@@ -118,6 +118,18 @@ export class PersonService {
     return (await this.store.findByIdNumberIndex(this.idNumberIndexes(idNumber)))?.id;
   }
 
+  /** The ward record (a minor added by a guardian) this ID number has, if its record is one. */
+  async wardOfIdNumber(idNumber: string): Promise<string | undefined> {
+    const row = await this.store.findByIdNumberIndex(this.idNumberIndexes(idNumber));
+    return row?.status === 'ward' ? row.id : undefined;
+  }
+
+  /** The minor, 14 or older, takes their ward record as their own account (registration.ts). */
+  activateWard(id: string, sealed: ReturnType<PersonService['sealFields']>, passwordHash: string): Promise<'activated' | 'taken' | 'gone'> {
+    const nameBidx = this.nameIndex(this.crypto.decrypt(sealed.name_enc, CTX.name));
+    return this.store.activateWard(id, { name_enc: sealed.name_enc, name_bidx: nameBidx, phone_enc: sealed.phone_enc, phone_bidx: sealed.phone_bidx }, passwordHash);
+  }
+
   /** Forgets this process's cached row after a change made by another store (a reclaim). */
   forget(personId: string): void {
     this.store.forget(personId);

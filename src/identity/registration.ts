@@ -54,7 +54,7 @@ export type StartResult = { ok: false; errors: FieldErrors } | { ok: true; pendi
 
 export type Finish =
   /** `created` is for audit only: a duplicate that may not be disclosed answers 'accepted' alike. */
-  | { outcome: 'accepted'; created: boolean; personId: string | undefined; realName: 'match' | 'skipped' }
+  | { outcome: 'accepted'; created: boolean; personId: string | undefined; realName: 'match' | 'skipped'; fromWard?: boolean }
   /** `reclaimTicket`: the visitor may go on to reclaim the account (reclaim.ts). */
   | { outcome: 'already_registered'; reclaimTicket: string | undefined };
 
@@ -117,6 +117,10 @@ export class Registration {
     if (!row.phone_proven_at) throw new AppError('register.expired');
     const values = this.deps.persons.unseal(row);
     const realName = await this.#realName(row, values, ip);
+    // A minor a guardian added (a ward record) registers, from 14, into that record: only with the
+    // real-name check passed, as anyone may know a child's name and ID number.
+    const ward = realName.passed ? await this.deps.persons.wardOfIdNumber(values.idNumber) : undefined;
+    if (ward) return this.#fromWard(row, ward, realName.evidenceId);
     const existing = realName.passed ? await this.#disclose(row, values, ip) : undefined;
     if (existing) {
       const reclaimTicket = await this.deps.reclaim?.open({
@@ -136,6 +140,15 @@ export class Registration {
 
   sweep(): Promise<number> {
     return this.deps.store.sweep();
+  }
+
+  async #fromWard(row: PendingRegistrationRow, wardId: string, evidenceId: string | undefined): Promise<Finish> {
+    if (!(await this.deps.store.consume(row.id))) throw new AppError('register.expired');
+    const { id: _id, interaction_uid: _uid, password_hash: hash, phone_proven_at: _p, consumed_at: _c, created_at: _at, expires_at: _e, ...sealed } = row;
+    const activated = (await this.deps.persons.activateWard(wardId, sealed, hash)) === 'activated';
+    if (activated && evidenceId) await this.deps.realName.attach([evidenceId], wardId);
+    // The phone bound elsewhere (or a parallel attempt first): answered like any duplicate.
+    return { outcome: 'accepted', created: activated, personId: activated ? wardId : undefined, realName: 'match', fromWard: activated };
   }
 
   async #realName(row: PendingRegistrationRow, values: { name: string; idNumber: string; phone: string }, ip: string): Promise<{ passed: boolean; evidenceId?: string | undefined; kind?: RealNameKind }> {

@@ -114,7 +114,7 @@ export function mountRegistrationRoutes(router: Router, tools: InteractionTools,
       }
       await deps.audit.record({
         actor: done.personId ?? 'anonymous', action: done.created ? 'person.registered' : 'person.registration_duplicate',
-        detail: { ip, realName: done.realName, phoneProven: true },
+        detail: { ip, realName: done.realName, phoneProven: true, ...(done.fromWard ? { fromWard: true } : {}) },
       });
       // Same answer whether or not the number was already registered (unless told above).
       ctx.status = 303;

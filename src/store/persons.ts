@@ -170,6 +170,27 @@ export class PersonStore {
     }
   }
 
+  /**
+   * A ward's record becomes the minor's own account (from 14): their proven phone, their name as
+   * checked, a password, status active. Only while it is still a ward: of two attempts, one wins.
+   */
+  async activateWard(id: string, fields: Pick<PersonRow, 'name_enc' | 'phone_enc' | 'phone_bidx'> & { name_bidx: string }, passwordHash: string): Promise<'activated' | 'taken' | 'gone'> {
+    try {
+      return await this.knex.transaction(async (trx) => {
+        const n = await trx('persons').where({ id, status: 'ward' })
+          .update({ ...fields, status: 'active', phone_verified_at: trx.fn.now(), updated_at: trx.fn.now() });
+        if (n !== 1) return 'gone';
+        await trx('credentials').insert({ person_id: id, kind: 'password', secret: passwordHash });
+        return 'activated';
+      });
+    } catch (e) {
+      if ((e as { code?: string }).code === '23505') return 'taken';
+      throw e;
+    } finally {
+      this.#byId.invalidate(id);
+    }
+  }
+
   /** Drops the cached row after a change made elsewhere (a reclaim's transaction). */
   forget(id: string): void {
     this.#byId.invalidate(id);

@@ -1,5 +1,6 @@
 /** A test server plus a sandbox authority, with helpers to configure channels and fixture people. */
 import type { Container } from '../../src/container.ts';
+import { loadFixtures, type SandboxPerson } from '../../src/sandbox/fixtures.ts';
 import { sandboxAdmin, type SandboxAdmin } from '../../src/sandbox/admin-client.ts';
 import { createSandboxServer, type SandboxServer } from '../../src/sandbox/server.ts';
 import type { ChannelKind } from '../../src/verification/channel.ts';
@@ -16,8 +17,10 @@ export interface VerificationWorld {
   stop(): Promise<void>;
 }
 
-export async function startVerificationWorld(env: Record<string, string> = {}): Promise<VerificationWorld> {
-  const sandbox = await createSandboxServer({ port: 0 });
+/** `people`: sandbox identities besides the fixture file's (a minor born a computed number of years ago). */
+export async function startVerificationWorld(env: Record<string, string> = {}, people: SandboxPerson[] = []): Promise<VerificationWorld> {
+  const base = loadFixtures();
+  const sandbox = await createSandboxServer({ port: 0, fixtures: { ...base, people: [...base.people, ...people] } });
   const server = await startTestServer(env);
   return {
     server,
