@@ -19,6 +19,7 @@ import type { Database } from './store/db.ts';
 
 /** The desk's reclaim: the flow takes the account over on the clerk's check, as its actor. */
 const deskReclaim = (reclaim: Reclaim): CounterReclaim => ({
+  reachable: (personId) => reclaim.reachableAtCounter(personId),
   async startAtCounter(i) {
     const { reclaimId } = await reclaim.completeAtCounter({
       personId: i.personId, newPhone: i.newPhone, operator: i.operator, hall: i.hall, reference: i.reference,

@@ -48,6 +48,8 @@ export interface CardPresented {
  * flow attaches it (EvidenceStore.attach) once the account is the claimant's.
  */
 export interface CounterReclaim {
+  /** Throws when no counter check can reclaim the account any more (after an L4 reclaim). */
+  reachable(personId: string): Promise<void>;
   startAtCounter(input: {
     personId: string; checkId: string; evidenceId: string; operator: string; hall: string; reference: string; newPhone: string;
     ip: string; userAgent?: string | undefined;
@@ -182,6 +184,8 @@ export class CounterDesk {
     const newPhone = parsePhone(card.newPhone ?? '');
     if (!newPhone.ok) throw new AppError('phone.invalid');
     const person = await this.#subject(op, personId, given, 'reclaim');
+    // Refused before the visit is recorded as a reclaim: nothing would come of it.
+    await reclaim.reachable(person.id);
     const evidenceId = await this.#evidence(op, person, given, null);
     const row = await this.#insert(op, person.id, 'reclaim', given, { evidence_id: evidenceId });
     const place = this.#place(given);

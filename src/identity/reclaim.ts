@@ -218,9 +218,7 @@ export class Reclaim {
     if (!phone.ok) throw new AppError('phone.invalid');
     const name = input.name === undefined ? { ok: true as const, value: person.name } : parsePersonName(input.name);
     if (!name.ok) throw new AppError('name.invalid');
-    const at = new Date();
-    const reaches = levelIndex(this.#d.ladder, [{ kind: 'counter', at }], at.getTime());
-    if (reaches < (await this.requiredLevel(personId))) throw new AppError('reclaim.level_too_low');
+    const reaches = await this.#counterReaches(personId);
     const actor = input.desk?.actor ?? `operator:${input.operator}`;
     const evidenceId = input.desk?.evidenceId ?? (await this.#counterChannel(input, { name: name.value, idNumber: person.idNumber, mobile: phone.value }, personId, actor));
     const level = this.#d.ladder.levels[reaches]!.id;
@@ -239,6 +237,19 @@ export class Reclaim {
       counter: { operator: input.operator, hall: input.hall, reference: input.reference },
     });
     return { personId, level, reclaimId };
+  }
+
+  /** Whether a counter check can still reclaim the account (the desk asks before recording a visit). */
+  async reachableAtCounter(personId: string): Promise<void> {
+    await this.#counterReaches(personId);
+  }
+
+  /** The level a counter check reaches; `reclaim.level_too_low` when that is not above the floor. */
+  async #counterReaches(personId: string): Promise<number> {
+    const at = new Date();
+    const reaches = levelIndex(this.#d.ladder, [{ kind: 'counter', at }], at.getTime());
+    if (reaches < (await this.requiredLevel(personId))) throw new AppError('reclaim.level_too_low');
+    return reaches;
   }
 
   /** The external counter authority's attestation of the visit; returns the evidence id. */

@@ -147,7 +147,7 @@ describe('the counter desk', () => {
 
   it('hands the visit and the reclaim to the person in "download my data", without the clerk or the card number', async () => {
     const data = await accountDeps(server.container).rights!.dataExport.build(ids.squatted!, 'no-session', '203.0.113.50');
-    expect(data.counterVisits).toEqual(expect.arrayContaining([expect.objectContaining({ act: 'reclaim', hall: '呼和浩特市政务服务中心', reference: 'RC-9' })]));
+    expect(data.counterVisits).toEqual([expect.objectContaining({ act: 'reclaim', hall: '呼和浩特市政务服务中心', reference: 'RC-9' })]);
     expect(data.reclaims).toEqual([expect.objectContaining({ level: 'L4', method: 'counter', reference: 'RC-9' })]);
     const text = JSON.stringify({ visits: data.counterVisits, reclaims: data.reclaims });
     expect(text).not.toContain(ids.clerk);
