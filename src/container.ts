@@ -52,6 +52,7 @@ import { ClientMetadataCache } from './oidc/client-cache.ts';
 import { ClientRegistry } from './oidc/client-registry.ts';
 import { buildProvider } from './oidc/provider.ts';
 import { ProviderHolder } from './oidc/provider-holder.ts';
+import { auditTokenEvents } from './oidc/token-audit.ts';
 import { SessionsService } from './oidc/sessions-service.ts';
 import { AccountStatus } from './identity/account-status.ts';
 import { AccountClosure } from './identity/account-closure.ts';
@@ -69,7 +70,8 @@ import { RateLimitStore } from './store/rate-limits.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Provider-side failures are otherwise invisible: log them (never shown to the client). */
-function observe(provider: ReturnType<typeof buildProvider>, logger: Logger) {
+function observe(provider: ReturnType<typeof buildProvider>, logger: Logger, audit: Audit) {
+  auditTokenEvents(provider, audit);
   provider.on('server_error', (_ctx, err) => {
     // An outage (answered 503 by mount.ts) is expected on every request while it lasts: one line.
     if (isDatabaseUnavailable(err)) logger.warn({ reason: err.message }, 'provider: database unavailable');
@@ -214,7 +216,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
   const adapter = adapterFactory(models, clientCache);
   const findAccount = findAccountWith(persons, verification.assurance, actingRoles, personRoles, config.subjectSalt);
   const provider = new ProviderHolder(config.keysDir, keyRetentionSeconds(config),
-    (jwks) => observe(buildProvider({ config, jwks, adapter, findAccount, assurance: verification.assurance, actingRoles, personRoles }), logger), logger);
+    (jwks) => observe(buildProvider({ config, jwks, adapter, findAccount, assurance: verification.assurance, actingRoles, personRoles }), logger, audit), logger);
   const deviceStore = new DeviceStore(db.knex);
   const sessions = new SessionsService(models, () => provider.current, audit, logger, (accountId) => deviceStore.sessionsOf(accountId));
   const loginDevices = new LoginDevices({
@@ -291,6 +293,7 @@ export async function createContainer(config: Config, opts: { database?: Databas
     enterprises, delegations, representation, registration, reclaim, actingRoles, personRoles, naturalPersons, recovery, oneTimeCodes, factors, passkeys, passkeyAssertions, smsCodes, phoneChange, loginDevices, sessions, accounts, closures, personalData, hasher, accountClient, desk, roleGrants, adminClient,
     async close() {
       provider.stop();
+      await audit.drain();
       await verification.close();
       await changes?.close();
       if (!opts.database) await db.close();

@@ -47,6 +47,22 @@ describe('tokens', () => {
     await expect(oidc.refreshTokenGrant(platform.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('puts token issuance and revocation in the audit trail', async () => {
+    const p = await registerPlatform(server.container, server.issuer);
+    const { last } = (await server.container.db.knex('audit_events').max('id as last').first())!;
+    const tokens = await loginWithOffline(p);
+    const personId = (await server.container.persons.findByIdentifier(citizen.idNumber))!.id;
+    const events = () => server.container.db.knex('audit_events').where('id', '>', last)
+      .whereIn('action', ['token.issued', 'token.revoked']).orderBy('id');
+    await expect.poll(async () => (await events()).map((e) => e.action)).toEqual(['token.issued']);
+    const [issued] = await events();
+    expect(issued).toMatchObject({ actor: personId, target: p.clientId, detail: { grantType: 'authorization_code', tokens: expect.arrayContaining(['AccessToken', 'RefreshToken']) } });
+    await oidc.refreshTokenGrant(p.config, tokens.refresh_token!).then((t) => oidc.tokenRevocation(p.config, t.refresh_token!));
+    await expect.poll(async () => (await events()).map((e) => `${e.action}:${e.detail.grantType ?? e.detail.kind}`))
+      .toEqual(['token.issued:authorization_code', 'token.issued:refresh_token', 'token.revoked:refresh_token']);
+    expect(JSON.stringify(await events())).not.toContain(citizen.idNumber);
+  });
+
   it('lets only the token\'s own platform, or a registered resource server, introspect it', async () => {
     const tokens = await loginWithOffline(platform);
     const otherPlatform = await registerPlatform(server.container, server.issuer);
