@@ -11,6 +11,7 @@ import type { ChangeFeed } from './store/change-feed.ts';
 import type { Database } from './store/db.ts';
 import type { RateLimitStore } from './store/rate-limits.ts';
 import { ChannelStore } from './store/verification-channels.ts';
+import type { EvidenceSink } from './verification/evidence.ts';
 import { EvidenceStore } from './store/verification-evidence.ts';
 import { QuotaCounterStore } from './store/verification-quota.ts';
 import { AssuranceService } from './verification/assurance.ts';
@@ -63,7 +64,17 @@ export function createVerification(deps: {
   const hash = (value: string) => crypto.blindIndex(value, EVIDENCE_HASH_CONTEXT);
   // After a key rotation, evidence hashed under a retired key must still count.
   const hashesOf = (value: string) => config.fieldKeys.map((_, i) => crypto.blindIndex(value, EVIDENCE_HASH_CONTEXT, i));
-  const registry = new ChannelRegistry({ evidence, hash, quotaStore: quota, client: { logger } });
+  // Every call to an authority is evidence first, then an audit event naming it (never the values).
+  const audited: EvidenceSink = {
+    async record(e) {
+      await evidence.record(e);
+      await deps.audit.record({
+        actor: e.actor ?? 'system', action: 'verification.called', target: e.subjectPersonId ?? undefined,
+        detail: { channel: e.channelId, kind: e.kind, result: e.result, errorCode: e.errorCode, evidence: e.id, latencyMs: e.latencyMs },
+      });
+    },
+  };
+  const registry = new ChannelRegistry({ evidence: audited, hash, quotaStore: quota, client: { logger } });
   const store = new ChannelStore(db.knex);
   const records = new ChannelRecords(crypto);
   const housekeeping = async () => { await quota.sweep(quotaDay(Date.now() - QUOTA_KEEP_DAYS * 86_400_000)); };

@@ -38,6 +38,9 @@ describe('each kind against the sandbox', () => {
     expect(rows[0].authority_ref).toMatch(/^POP/);
     expect(rows[0].checked).toContainEqual(expect.objectContaining({ field: 'idNumber', masked: '1501**********0177' }));
     expect(JSON.stringify(rows)).not.toContain(fixture.idNumber);
+    const [called] = await w.c.db.knex('audit_events').where({ action: 'verification.called', target: personId });
+    expect(called).toMatchObject({ actor: personId, detail: { channel: 'population-a', kind: 'population', result: 'match', evidence: out.evidenceId } });
+    expect(JSON.stringify(called)).not.toContain(fixture.idNumber);
   });
 
   it('population: an account whose details the authority does not hold gets a mismatch and stays L1', async () => {
@@ -150,6 +153,8 @@ describe('outages', () => {
       const failed = (await evidenceRows(personId)).filter((r) => r.result === 'error');
       expect(failed.at(-1)).toMatchObject({ channel_id: 'social_security-a', error_code: codes[i] });
     }
+    const calls = await w.c.db.knex('audit_events').where({ action: 'verification.called', target: personId }).orderBy('id');
+    expect(calls.map((e) => [e.detail.channel, e.detail.result, e.detail.errorCode])).toEqual(codes.flatMap((code) => [['social_security-a', 'error', code], ['social_security-b', 'match', null]]));
   });
 
   it('fails closed when every channel is down, and keeps what was already verified', async () => {
