@@ -128,7 +128,10 @@ export function interactionRouter(deps: InteractionDeps): Router {
       await finish(ctx, { login: { accountId, amr: ['pwd'], remember: false } });
     } catch (e) {
       if (!isAppError(e) || (e.code !== 'login.invalid_credentials' && e.code !== 'login.rate_limited')) throw e;
-      await deps.audit.record({ actor: 'anonymous', action: 'login.failure', detail: { method: 'password', reason: e.code, ip: clientIp(ctx) } });
+      // The account tried, by its id (pseudonymous), when the identifier finds one: never the identifier.
+      const subject = await deps.login.subjectOf(identifier);
+      const target = subject.startsWith('account:') ? subject.slice('account:'.length) : undefined;
+      await deps.audit.record({ actor: 'anonymous', action: 'login.failure', target, detail: { method: 'password', reason: e.code, ip: clientIp(ctx) } });
       // The identifier is echoed back only when it is not an ID number (never render one we did not need to).
       const echo = /^\+?\d{11,13}$/.test(identifier) ? identifier : '';
       if (e.code === 'login.rate_limited') ctx.set('Retry-After', String(e.details?.retryAfterSeconds ?? 60));

@@ -210,8 +210,11 @@ describe('client address behind trusted proxies', () => {
     const l = loginLimits(proxied.container.config.loginLimits);
     const locked = await proxied.container.db.knex('rate_limits').where({ key: t.key(l.accountIp, `account:${victim.id}`, '203.0.113.7').key }).first();
     expect(locked.lock_level).toBe(1);
-    const failures = await proxied.container.db.knex('audit_events').where({ action: 'login.failure' }).select('detail');
+    const failures = await proxied.container.db.knex('audit_events').where({ action: 'login.failure' }).select('detail', 'target');
     expect(failures.map((f) => (typeof f.detail === 'string' ? JSON.parse(f.detail) : f.detail).ip).sort())
       .toEqual([...Array(6).fill('203.0.113.7'), '203.0.113.8']);
+    // Each names the account tried by its id, never by the identifier typed.
+    expect(new Set(failures.map((f) => f.target))).toEqual(new Set([victim.id]));
+    expect(JSON.stringify(failures)).not.toContain(victim.idNumber);
   });
 });
