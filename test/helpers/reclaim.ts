@@ -2,9 +2,11 @@
 import { expect } from 'vitest';
 import type { Page, UserAgent } from './browser.ts';
 import { phone } from './identities.ts';
-import type { Platform } from './platform.ts';
+import type { ChannelKind } from '../../src/verification/channel.ts';
+import { startLogoutReceiver, type LogoutReceiver } from './logout-receiver.ts';
+import { registerPlatform, type Platform } from './platform.ts';
 import { registerThroughPages } from './registration.ts';
-import type { VerificationWorld } from './verification.ts';
+import { addChannel, startVerificationWorld, type VerificationWorld } from './verification.ts';
 import { person as fixture } from '../verification/helpers.ts';
 
 export const SQUATTER_PASSWORD = 'Squatter-Pass-7';
@@ -46,3 +48,20 @@ export async function uploadSelfie(ua: UserAgent, page: Page, image: Buffer, hea
 
 /** The page's first message (notice or error). */
 export const messageOf = (p: Page) => /<p class="(?:notice|error)" role="(?:status|alert)"[^>]*>([^<]*)<\/p>/.exec(p.html)?.[1] ?? '';
+
+/**
+ * The world both reclaim tests run in: the sandbox with channels of `kinds`, a platform with
+ * back-channel logout to a receiver; counters and sandbox faults reset before each test.
+ */
+export async function startReclaimWorld(kinds: ChannelKind[]): Promise<{ w: VerificationWorld; platform: Platform; receiver: LogoutReceiver; stop(): Promise<void> }> {
+  const receiver = await startLogoutReceiver();
+  const w = await startVerificationWorld();
+  for (const kind of kinds) await addChannel(w, kind, `${kind}-a`);
+  const platform = await registerPlatform(w.c, w.server.issuer, { backchannel_logout_uri: `${receiver.url}/bcl`, backchannel_logout_session_required: true });
+  return { w, platform, receiver, async stop() { await w.stop(); receiver.close(); } };
+}
+
+export async function resetReclaimWorld(w: VerificationWorld): Promise<void> {
+  await w.c.db.knex('rate_limits').delete();
+  await w.admin.reset();
+}

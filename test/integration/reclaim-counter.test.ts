@@ -9,10 +9,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { raiseTo } from '../helpers/assurance.ts';
 import { UserAgent } from '../helpers/browser.ts';
 import { phone } from '../helpers/identities.ts';
-import { startLogoutReceiver, type LogoutReceiver } from '../helpers/logout-receiver.ts';
-import { offlineLogin, registerPlatform, type Platform } from '../helpers/platform.ts';
-import { openReclaim, squat, toldRegistered } from '../helpers/reclaim.ts';
-import { addChannel, registerFixture, startVerificationWorld, type VerificationWorld } from '../helpers/verification.ts';
+import type { LogoutReceiver } from '../helpers/logout-receiver.ts';
+import { offlineLogin, type Platform } from '../helpers/platform.ts';
+import { openReclaim, resetReclaimWorld, squat, startReclaimWorld, toldRegistered } from '../helpers/reclaim.ts';
+import { registerFixture, type VerificationWorld } from '../helpers/verification.ts';
 import { rejectsWithCode } from '../verification/helpers.ts';
 
 let w: VerificationWorld;
@@ -20,20 +20,13 @@ let platform: Platform;
 let receiver: LogoutReceiver;
 const DESK = { operator: 'OP-150102-001', hall: 'HALL-150102-01' };
 
+let stop: () => Promise<void>;
+
 beforeAll(async () => {
-  receiver = await startLogoutReceiver();
-  w = await startVerificationWorld();
-  for (const kind of ['sms', 'population', 'face', 'counter'] as const) await addChannel(w, kind, `${kind}-a`);
-  platform = await registerPlatform(w.c, w.server.issuer, { backchannel_logout_uri: `${receiver.url}/bcl`, backchannel_logout_session_required: true });
+  ({ w, platform, receiver, stop } = await startReclaimWorld(['sms', 'population', 'face', 'counter']));
 });
-afterAll(async () => {
-  await w?.stop();
-  receiver?.close();
-});
-beforeEach(async () => {
-  await w.c.db.knex('rate_limits').delete();
-  await w.admin.reset();
-});
+afterAll(() => stop?.());
+beforeEach(() => resetReclaimWorld(w));
 
 const ua = () => new UserAgent(w.server.issuer);
 const canLogIn = (identifier: string, password: string) => w.c.login.authenticate(identifier, password, '10.1.1.2').then(() => true, () => false);

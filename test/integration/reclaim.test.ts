@@ -9,30 +9,23 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { raiseTo } from '../helpers/assurance.ts';
 import { UserAgent, type Page } from '../helpers/browser.ts';
 import { phone } from '../helpers/identities.ts';
-import { BACKCHANNEL_EVENT, startLogoutReceiver, type LogoutReceiver } from '../helpers/logout-receiver.ts';
-import { loginThrough, offlineLogin, registerPlatform, type Platform } from '../helpers/platform.ts';
-import { messageOf, openReclaim, OWNER_PASSWORD, squat, toldRegistered, uploadSelfie } from '../helpers/reclaim.ts';
-import { addChannel, registerFixture, selfieOf, startVerificationWorld, type VerificationWorld } from '../helpers/verification.ts';
+import { BACKCHANNEL_EVENT, type LogoutReceiver } from '../helpers/logout-receiver.ts';
+import { loginThrough, offlineLogin, type Platform } from '../helpers/platform.ts';
+import { messageOf, openReclaim, OWNER_PASSWORD, resetReclaimWorld, squat, startReclaimWorld, toldRegistered, uploadSelfie } from '../helpers/reclaim.ts';
+import { registerFixture, selfieOf, type VerificationWorld } from '../helpers/verification.ts';
 
 let w: VerificationWorld;
 let platform: Platform;
 let receiver: LogoutReceiver;
 const QINGCHENG = { creditCode: '91150102MA0N3C5D54', name: '呼和浩特青城数字科技有限公司' };
 
+let stop: () => Promise<void>;
+
 beforeAll(async () => {
-  receiver = await startLogoutReceiver();
-  w = await startVerificationWorld();
-  for (const kind of ['sms', 'population', 'face', 'bank_card'] as const) await addChannel(w, kind, `${kind}-a`);
-  platform = await registerPlatform(w.c, w.server.issuer, { backchannel_logout_uri: `${receiver.url}/bcl`, backchannel_logout_session_required: true });
+  ({ w, platform, receiver, stop } = await startReclaimWorld(['sms', 'population', 'face', 'bank_card']));
 });
-afterAll(async () => {
-  await w?.stop();
-  receiver?.close();
-});
-beforeEach(async () => {
-  await w.c.db.knex('rate_limits').delete();
-  await w.admin.reset();
-});
+afterAll(() => stop?.());
+beforeEach(() => resetReclaimWorld(w));
 
 const ua = () => new UserAgent(w.server.issuer);
 const canLogIn = (identifier: string, password: string) => w.c.login.authenticate(identifier, password, '10.1.1.1').then(() => true, () => false);
