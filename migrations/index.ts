@@ -22,6 +22,7 @@ import * as adminApi from './20261203_040_admin_api.ts';
 import * as counterDesk from './20261203_050_counter_desk.ts';
 import * as dashboardIndexes from './20261203_051_dashboard_indexes.ts';
 import * as adminRoleGrants from './20261203_030_admin_role_grants.ts';
+import * as roleRevocationRequests from './20261203_031_role_revocation_requests.ts';
 import * as guardiansProxies from './20261203_020_guardians_proxies.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
@@ -46,6 +47,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261203_050_counter_desk', counterDesk],
   ['20261203_051_dashboard_indexes', dashboardIndexes],
   ['20261203_030_admin_role_grants', adminRoleGrants],
+  ['20261203_031_role_revocation_requests', roleRevocationRequests],
   ['20261203_020_guardians_proxies', guardiansProxies],
 ];
 

@@ -3,12 +3,15 @@
  *
  * Rules (README "Administrators"):
  * - Authority over roles is the security administrator's. The system administrator shares it only
- *   while fewer than two people hold security_admin: the founders' first grants.
+ *   while fewer than two people other than the person concerned hold security_admin: the
+ *   founders' first grants, and the revocation of one of two security administrators.
  * - A grant is requested by one administrator with authority and takes effect when a second,
  *   different one with authority approves it. No one requests, approves or revokes a grant naming
  *   themselves, and the requester never approves their own request.
- * - Revocation (of a pending or active grant) is immediate, by one administrator with authority:
- *   removing a power must not wait for a second person when an account is compromised.
+ * - Every role change needs a second administrator: an active grant's revocation is requested by
+ *   one and takes effect when another approves it (the role holds meanwhile). A pending request is
+ *   withdrawn at once (nothing changes). When an account is compromised, locking it (accounts
+ *   page, `person disable`) ends its sessions and logins at once, roles or not.
  * - The auditor holds no other role (conflictsWith), checked at request and again at approval
  *   with the person's grants locked.
  * - A platform_manager grant names the platforms (client ids) managed; they must exist.
@@ -38,6 +41,9 @@ export interface GrantView {
   revokedBy: string | null;
   revokedAt: Date | null;
   bootstrap: boolean;
+  /** Set while the grant's revocation awaits a second administrator. */
+  revocationRequestedBy: string | null;
+  revocationReason: string | null;
 }
 
 export interface RoleGrantDeps {
@@ -54,6 +60,7 @@ const view = (r: GrantRow): GrantView => ({
   id: r.id, personId: r.person_id, role: r.role as AdminRole, platforms: r.platforms ?? [], status: r.status,
   requestedBy: r.requested_by, requestedAt: r.requested_at, reason: r.reason, approvedBy: r.approved_by,
   approvedAt: r.approved_at, revokedBy: r.revoked_by, revokedAt: r.revoked_at, bootstrap: r.bootstrap,
+  revocationRequestedBy: r.revoke_requested_by ?? null, revocationReason: r.revoke_reason ?? null,
 });
 
 export class RoleGrants {
@@ -71,15 +78,20 @@ export class RoleGrants {
     return { kind: 'person', id: personId, actor: personActor(personId), roles, platforms };
   }
 
-  /** May this person request, approve and revoke roles now? */
-  async hasAuthority(personId: string, store = this.#d.store): Promise<boolean> {
+  /** May this person request, approve and revoke roles now (of `concerning`, when given)? */
+  async hasAuthority(personId: string, store = this.#d.store, concerning?: string): Promise<boolean> {
     const roles = new Set((await store.active(personId)).map((g) => g.role));
     if (roles.has('security_admin')) return true;
-    return roles.has('system_admin') && (await store.holders('security_admin')) < 2;
+    return roles.has('system_admin') && (await store.holders('security_admin', concerning)) < 2;
   }
 
   async list(filter: { status?: GrantStatus; personId?: string } = {}): Promise<GrantView[]> {
     return (await this.#d.store.list(filter)).map(view);
+  }
+
+  /** Active grants whose revocation awaits a second administrator. */
+  async revocationsAwaiting(): Promise<GrantView[]> {
+    return (await this.#d.store.revocationsAwaiting()).map(view);
   }
 
   async find(id: string): Promise<GrantView> {
@@ -101,7 +113,7 @@ export class RoleGrants {
     }
     if (!(await this.#d.personActive(input.personId))) throw new AppError('admin.person_not_found', 'no active account with this id');
     const row = await this.#d.store.lockingPersons([input.personId, by.personId], async (store) => {
-      if (!(await this.hasAuthority(by.personId, store))) throw new AppError('admin.grant_authority_required', 'only a security administrator manages roles');
+      if (!(await this.hasAuthority(by.personId, store, input.personId))) throw new AppError('admin.grant_authority_required', 'only a security administrator manages roles');
       const conflict = conflictsWith((await store.open(input.personId)).map((g) => g.role as AdminRole), role);
       if (conflict) throw new AppError('admin.role_conflict', `${role} cannot be combined with ${conflict}`);
       const inserted = await store.insert({ personId: input.personId, role, platforms, status: 'pending', requestedBy: by.personId, reason: input.reason });
@@ -112,13 +124,15 @@ export class RoleGrants {
     return view(row);
   }
 
+  /** Approves a pending request, or the requested revocation of an active grant. */
   async approve(by: GrantActor, grantId: string): Promise<GrantView> {
     const pending = await this.#d.store.find(grantId);
     if (!pending) throw new AppError('admin.grant_not_found', `no grant ${grantId}`);
+    if (pending.status === 'active' && pending.revoke_requested_by) return this.#approveRevocation(by, pending);
     if (pending.person_id === by.personId) throw new AppError('admin.self_grant', 'no one approves a role for themselves');
     if (pending.requested_by === by.personId) throw new AppError('admin.second_approver_required', 'a second administrator must approve the request');
     const row = await this.#d.store.lockingPersons([pending.person_id, by.personId], async (store) => {
-      if (!(await this.hasAuthority(by.personId, store))) throw new AppError('admin.grant_authority_required', 'only a security administrator manages roles');
+      if (!(await this.hasAuthority(by.personId, store, pending.person_id))) throw new AppError('admin.grant_authority_required', 'only a security administrator manages roles');
       const conflict = conflictsWith((await store.active(pending.person_id)).map((g) => g.role as AdminRole), pending.role as AdminRole);
       if (conflict) throw new AppError('admin.role_conflict', `${pending.role} cannot be combined with ${conflict}`);
       // The conditional UPDATE decides between concurrent approvals (and a revocation).
@@ -130,14 +144,34 @@ export class RoleGrants {
     return view(row);
   }
 
+  /**
+   * Withdraws a pending request at once; for an active grant, requests its revocation, which a
+   * second administrator approves (approve).
+   */
   async revoke(by: GrantActor, grantId: string, reason?: string): Promise<GrantView> {
     const grant = await this.#d.store.find(grantId);
     if (!grant) throw new AppError('admin.grant_not_found', `no grant ${grantId}`);
     if (grant.person_id === by.personId) throw new AppError('admin.self_grant', 'no one revokes their own role');
-    if (!(await this.hasAuthority(by.personId))) throw new AppError('admin.grant_authority_required', 'only a security administrator manages roles');
-    const row = await this.#d.store.revoke(grantId, by.personId);
-    if (!row) throw new AppError('admin.grant_not_pending', 'the grant was already revoked');
-    await this.#audit(by, grant.status === 'pending' ? 'admin.role_request_withdrawn' : 'admin.role_revoked', row, { reason });
+    if (!(await this.hasAuthority(by.personId, undefined, grant.person_id))) throw new AppError('admin.grant_authority_required', 'only a security administrator manages roles');
+    if (grant.status === 'pending') {
+      const row = await this.#d.store.revoke(grantId, by.personId, ['pending']);
+      if (!row) throw new AppError('admin.grant_not_pending', 'the request was already approved or withdrawn');
+      await this.#audit(by, 'admin.role_request_withdrawn', row, { reason });
+      return view(row);
+    }
+    const row = await this.#d.store.requestRevocation(grantId, by.personId, reason ?? null);
+    if (!row) throw new AppError('admin.grant_not_pending', 'the grant was already revoked, or its revocation awaits approval');
+    await this.#audit(by, 'admin.role_revocation_requested', row, { reason });
+    return view(row);
+  }
+
+  async #approveRevocation(by: GrantActor, grant: GrantRow): Promise<GrantView> {
+    if (grant.person_id === by.personId) throw new AppError('admin.self_grant', 'no one approves a change of their own roles');
+    if (grant.revoke_requested_by === by.personId) throw new AppError('admin.second_approver_required', 'a second administrator must approve the revocation');
+    if (!(await this.hasAuthority(by.personId, undefined, grant.person_id))) throw new AppError('admin.grant_authority_required', 'only a security administrator manages roles');
+    const row = await this.#d.store.approveRevocation(grant.id, by.personId);
+    if (!row) throw new AppError('admin.grant_not_pending', 'the revocation was already approved');
+    await this.#audit(by, 'admin.role_revoked', row, { requestedBy: personActor(grant.revoke_requested_by!), reason: grant.revoke_reason });
     return view(row);
   }
 

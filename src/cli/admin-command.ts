@@ -23,7 +23,8 @@ async function personId(c: Container, ref: string | undefined, option: string): 
 function print(io: CommandIO, g: GrantView): void {
   const platforms = g.platforms.length ? `\tplatforms ${g.platforms.join(',')}` : '';
   const by = g.bootstrap ? 'bootstrap' : `requested by ${g.requestedBy}`;
-  io.out(`${g.id}\t${g.status}\t${g.role}\tperson ${g.personId}\t${by}${g.approvedBy ? `\tapproved by ${g.approvedBy}` : ''}${platforms}`);
+  const revoking = g.revocationRequestedBy && g.status === 'active' ? `\trevocation requested by ${g.revocationRequestedBy}, awaiting approval` : '';
+  io.out(`${g.id}\t${g.status}\t${g.role}\tperson ${g.personId}\t${by}${g.approvedBy ? `\tapproved by ${g.approvedBy}` : ''}${platforms}${revoking}`);
 }
 
 export async function bootstrapCommand(args: string[], io: CommandIO, c: Container): Promise<number> {

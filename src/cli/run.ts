@@ -49,6 +49,8 @@ export const USAGE = `usage: npm run cli -- [--operator <person id | mobile | ID
   admin roles list [--status pending|active|revoked] [--person P] [--json]
   admin roles request --person P --role R [--platform CLIENT_ID (repeatable)] [--reason T]
   admin roles approve <grant-id> | revoke <grant-id> [--reason T]
+                                  revoke withdraws a pending request, or requests an active role's
+                                  revocation, which a second administrator approves (approve)
                                   roles: system_admin security_admin auditor counter_operator
                                   platform_manager; a request takes effect once a second
                                   administrator approves it; revocation is immediate

@@ -1,5 +1,5 @@
 /**
- * SQL for administrators' role grants (migration 20261203_030). Approval and revocation are one
+ * SQL for administrators' role grants (migrations 20261203_030, 031). Approval and revocation are one
  * conditional UPDATE each, so of two administrators approving the same request at once exactly one
  * succeeds; changes to one person's roles are serialised on that person's row (FOR UPDATE), so two
  * approvals cannot together break the auditor's exclusivity.
@@ -23,6 +23,10 @@ export interface GrantRow {
   revoked_by: string | null;
   revoked_at: Date | null;
   bootstrap: boolean;
+  /** An active grant whose revocation awaits a second administrator. */
+  revoke_requested_by: string | null;
+  revoke_requested_at: Date | null;
+  revoke_reason: string | null;
 }
 
 export interface NewGrant { personId: string; role: string; platforms: string[]; status: GrantStatus; requestedBy: string | null; reason?: string; bootstrap?: boolean }
@@ -79,9 +83,11 @@ export class RoleGrantStore {
     return this.knex(TABLE).where({ person_id: personId, status: 'active' });
   }
 
-  /** How many people hold `role` now. */
-  async holders(role: string): Promise<number> {
-    const row = await this.knex(TABLE).where({ role, status: 'active' }).countDistinct({ n: 'person_id' }).first();
+  /** How many people hold `role` now (besides `excluding`, when given). */
+  async holders(role: string, excluding?: string): Promise<number> {
+    const q = this.knex(TABLE).where({ role, status: 'active' });
+    if (excluding) q.whereNot('person_id', excluding);
+    const row = await q.countDistinct({ n: 'person_id' }).first();
     return Number(row?.n ?? 0);
   }
 
@@ -99,10 +105,32 @@ export class RoleGrantStore {
     return row as GrantRow | undefined;
   }
 
-  /** pending or active → revoked; undefined when it was revoked already. */
-  async revoke(id: string, revokerId: string | null): Promise<GrantRow | undefined> {
-    const [row] = await this.knex(TABLE).where({ id }).whereIn('status', ['pending', 'active'])
+  /**
+   * → revoked, from `statuses` (a pending request withdrawn; an active grant superseded at
+   * bootstrap); undefined when it was not in one of them.
+   */
+  async revoke(id: string, revokerId: string | null, statuses: GrantStatus[] = ['pending', 'active']): Promise<GrantRow | undefined> {
+    const [row] = await this.knex(TABLE).where({ id }).whereIn('status', statuses)
       .update({ status: 'revoked', revoked_by: revokerId, revoked_at: this.knex.fn.now() }).returning('*');
     return row as GrantRow | undefined;
+  }
+
+  /** Marks an active grant's revocation as requested; undefined when it is not active or is marked already. */
+  async requestRevocation(id: string, requesterId: string, reason: string | null): Promise<GrantRow | undefined> {
+    const [row] = await this.knex(TABLE).where({ id, status: 'active' }).whereNull('revoke_requested_by')
+      .update({ revoke_requested_by: requesterId, revoke_requested_at: this.knex.fn.now(), revoke_reason: reason }).returning('*');
+    return row as GrantRow | undefined;
+  }
+
+  /** A requested revocation approved by someone else than its requester: active → revoked, one approval wins. */
+  async approveRevocation(id: string, approverId: string): Promise<GrantRow | undefined> {
+    const [row] = await this.knex(TABLE).where({ id, status: 'active' }).whereNotNull('revoke_requested_by').whereNot('revoke_requested_by', approverId)
+      .update({ status: 'revoked', revoked_by: approverId, revoked_at: this.knex.fn.now() }).returning('*');
+    return row as GrantRow | undefined;
+  }
+
+  /** Active grants whose revocation awaits approval. */
+  revocationsAwaiting(limit = 200): Promise<GrantRow[]> {
+    return this.knex(TABLE).where({ status: 'active' }).whereNotNull('revoke_requested_by').orderBy('revoke_requested_at').limit(limit);
   }
 }

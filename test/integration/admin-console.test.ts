@@ -111,9 +111,13 @@ describe('signing in to the console', () => {
     const [event] = await collect(server.container.auditTrail.query({ action: 'admin.sessions_ended', target: target.id }));
     expect(event).toMatchObject({ actor: `person:${sec.id}`, detail: { reason: 'lost phone', sessions: 1 } });
 
-    // The founding system administrator revokes the security role (two security admins are not there yet).
+    // A second security administrator requests the revocation; the system administrator approves it.
+    const sec2 = await newPerson(server.container);
+    await grant(server.container.roleGrants, sec2, 'security_admin', sys, sec);
     const [g] = await server.container.roleGrants.list({ personId: sec.id, status: 'active' });
-    await server.container.roleGrants.revoke({ personId: sys.id }, g!.id);
+    await server.container.roleGrants.revoke({ personId: sec2.id }, g!.id);
+    expect((await ua.page('/admin/console/accounts')).status).toBe(200);
+    await server.container.roleGrants.approve({ personId: sys.id }, g!.id);
     const after = await ua.page('/admin/console/accounts');
     expect(after.status).toBe(403);
     expect(after.html).toContain('id="forbidden"');

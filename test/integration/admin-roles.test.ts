@@ -104,16 +104,22 @@ describe('role grants', () => {
     expect(await events('admin.role_granted', people.clerk.id)).toHaveLength(1);
   });
 
-  it('revocation takes effect at once, by one administrator, never on oneself', async () => {
+  it('revocation needs a second administrator too, never on oneself; of parallel approvals one wins', async () => {
     const [grant] = await grants().list({ personId: people.clerk.id, status: 'active' });
     expect(await codeOf(grants().revoke(by(people.clerk), grant!.id))).toBe('admin.self_grant');
-    expect(await rolesOf(people.clerk)).toEqual(['counter_operator']);
     await grants().revoke(by(people.sec2), grant!.id, 'left the service hall');
-    expect(await rolesOf(people.clerk)).toEqual([]);
+    // Requested, not yet in force: the role holds until a second administrator approves.
+    expect(await rolesOf(people.clerk)).toEqual(['counter_operator']);
     expect(await codeOf(grants().revoke(by(people.sec2), grant!.id))).toBe('admin.grant_not_pending');
-    const [revoked] = await events('admin.role_revoked', people.clerk.id);
-    expect(revoked).toMatchObject({ actor: `person:${people.sec2.id}`, detail: { reason: 'left the service hall' } });
+    expect(await codeOf(grants().approve(by(people.sec2), grant!.id))).toBe('admin.second_approver_required');
+    expect(await codeOf(grants().approve(by(people.clerk), grant!.id))).toBe('admin.self_grant');
+    const results = await Promise.all(Array.from({ length: 4 }, () => codeOf(grants().approve(by(people.sec), grant!.id))));
+    expect(results.sort()).toEqual([...Array(3).fill('admin.grant_not_pending'), 'ok']);
+    expect(await rolesOf(people.clerk)).toEqual([]);
+    expect(await events('admin.role_revocation_requested', people.clerk.id)).toMatchObject([{ actor: `person:${people.sec2.id}`, detail: { reason: 'left the service hall' } }]);
+    expect(await events('admin.role_revoked', people.clerk.id)).toMatchObject([{ actor: `person:${people.sec.id}`, detail: { requestedBy: `person:${people.sec2.id}`, reason: 'left the service hall' } }]);
   });
+
 });
 
 describe('the CLI as a named operator', () => {
@@ -172,5 +178,16 @@ describe('the CLI as a named operator', () => {
     expect(enabled.code).toBe(0);
     const [event] = await events('person.enabled', people.citizen.id);
     expect(event).toMatchObject({ actor: 'cli' });
+  });
+});
+
+describe('revoking one of two security administrators', () => {
+  // Last: it leaves one security administrator.
+  it('is requested by the other and approved by the system administrator', async () => {
+    const [grant] = await grants().list({ personId: people.sec2.id, status: 'active' });
+    await grants().revoke(by(people.sec), grant!.id, 'transferred');
+    expect(await rolesOf(people.sec2)).toEqual(['security_admin']);
+    await grants().approve(by(people.sys), grant!.id);
+    expect(await rolesOf(people.sec2)).toEqual([]);
   });
 });

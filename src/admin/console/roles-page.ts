@@ -35,7 +35,7 @@ export function rolesPage(deps: RolesPageDeps) {
 
     router.get('/roles', guard, async (ctx) => {
       const [active, pending] = await Promise.all([deps.roleGrants.list({ status: 'active' }), deps.roleGrants.list({ status: 'pending' })]);
-      const people = await maskedMany(deps.persons, [...active, ...pending].flatMap((g) => [g.personId, g.requestedBy ?? '']).filter(Boolean));
+      const people = await maskedMany(deps.persons, [...active, ...pending].flatMap((g) => [g.personId, g.requestedBy ?? '', g.revocationRequestedBy ?? '']).filter(Boolean));
       const me = adminOf(ctx).id;
       sendAdminPage(ctx, 'roles', {
         ...flash(ctx), roles: ADMIN_ROLES, people: Object.fromEntries(people), me,
@@ -53,14 +53,14 @@ export function rolesPage(deps: RolesPageDeps) {
     }));
 
     router.post('/roles/:id/approve', guard, (ctx) => act(ctx, '/roles', async () => {
-      await deps.roleGrants.approve(by(ctx), grantId(ctx.params.id!));
-      return 'admin.role_approved';
+      const grant = await deps.roleGrants.approve(by(ctx), grantId(ctx.params.id!));
+      return grant.status === 'revoked' ? 'admin.role_revoked_notice' : 'admin.role_approved';
     }));
 
     router.post('/roles/:id/revoke', guard, (ctx) => act(ctx, '/roles', async () => {
       const form = parseForm(ctx, revokeForm);
-      await deps.roleGrants.revoke(by(ctx), grantId(ctx.params.id!), form.reason);
-      return 'admin.role_revoked_notice';
+      const grant = await deps.roleGrants.revoke(by(ctx), grantId(ctx.params.id!), form.reason);
+      return grant.status === 'revoked' ? 'admin.role_revoked_notice' : 'admin.role_revocation_requested';
     }));
   };
 }
