@@ -48,7 +48,7 @@ export class EnterpriseService {
       const claim = await this.pendingClaim(store, claimId);
       const enterprise = (await store.findById(claim.enterprise_id))!;
       const changed = enterprise.legal_rep_person_id !== null && enterprise.legal_rep_person_id !== claim.person_id;
-      await store.decideClaim(claimId, 'verified', by, ref);
+      if (!(await store.decideClaim(claimId, 'verified', by, ref))) throw new AppError('enterprise.claim_decided');
       await store.supersedeOtherClaims(enterprise.id, claimId, by);
       await store.setRepresentative(enterprise.id, claim.person_id, claim.claimed_name);
       const suspended = changed ? await this.delegations.within(trx).suspendAll(enterprise.id) : [];
@@ -58,7 +58,7 @@ export class EnterpriseService {
 
   async rejectClaim(claimId: string, by: string, ref: string | null): Promise<ClaimDecision> {
     await this.pendingClaim(this.store, claimId);
-    await this.store.decideClaim(claimId, 'rejected', by, ref);
+    if (!(await this.store.decideClaim(claimId, 'rejected', by, ref))) throw new AppError('enterprise.claim_decided');
     return { status: 'rejected', representativeChanged: false, suspendedDelegations: [] };
   }
 

@@ -90,9 +90,14 @@ export class EnterpriseStore {
       .where({ 'c.person_id': personId }).orderBy('c.created_at', 'desc').select('c.*', 'e.credit_code');
   }
 
-  async decideClaim(id: string, status: ClaimRow['status'], by: string, ref: string | null): Promise<void> {
-    await this.knex('representative_claims').where({ id })
-      .update({ status, decided_by: by, evidence_ref: ref, decided_at: this.knex.fn.now() });
+  /**
+   * Decides a claim that is still pending; false when it is not (any more). The conditional
+   * UPDATE is what decides between two deciders at once: the second waits for the first's row
+   * lock, then finds the claim decided.
+   */
+  async decideClaim(id: string, status: ClaimRow['status'], by: string, ref: string | null): Promise<boolean> {
+    return (await this.knex('representative_claims').where({ id, status: 'pending' })
+      .update({ status, decided_by: by, evidence_ref: ref, decided_at: this.knex.fn.now() })) === 1;
   }
 
   /** Other pending claims lose when one is verified. */
