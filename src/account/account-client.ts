@@ -3,7 +3,7 @@
  * a built-in public client, code flow with PKCE (oidc/built-in-client.ts).
  */
 import { createHash } from 'node:crypto';
-import { BuiltInClient } from '../oidc/built-in-client.ts';
+import { BuiltInClient, consoleClientMetadata } from '../oidc/built-in-client.ts';
 import type { ClientMetadata, ClientRegistry } from '../oidc/client-registry.ts';
 
 export const ACCOUNT_CLIENT_ID = 'yihao-account';
@@ -49,22 +49,7 @@ export const accountUrls = (issuer: string) => ({
 
 export function accountClientMetadata(issuer: string): ClientMetadata {
   const urls = accountUrls(issuer);
-  return {
-    client_name: '一号 · 个人中心',
-    application_type: 'web',
-    // A public client: the code is protected by PKCE (S256), and the exchange happens server-side.
-    token_endpoint_auth_method: 'none',
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
-    redirect_uris: [urls.callback],
-    post_logout_redirect_uris: [urls.home],
-    scope: 'openid',
-    // Pairwise is the platforms' default; the console needs the account id itself as `sub`.
-    subject_type: 'public',
-    // The password change is allowed only shortly after a login: auth_time must always be there.
-    require_auth_time: true,
-    first_party: true,
-  };
+  return consoleClientMetadata({ name: '一号 · 个人中心', callback: urls.callback, postLogout: urls.home });
 }
 
 export class AccountClient extends BuiltInClient {

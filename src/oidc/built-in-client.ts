@@ -10,6 +10,27 @@ import type { ClientMetadata, ClientRegistry } from './client-registry.ts';
 const differs = (current: ClientMetadata, wanted: ClientMetadata) =>
   Object.entries(wanted).some(([k, v]) => JSON.stringify(current[k]) !== JSON.stringify(v));
 
+/**
+ * What Yihao's own consoles register as: a public client (the code is protected by PKCE, S256,
+ * and exchanged server-side), the account id itself as `sub` (not the platforms' pairwise
+ * default), auth_time always present (fresh-login checks), no consent screen.
+ */
+export function consoleClientMetadata(c: { name: string; callback: string; postLogout: string }): ClientMetadata {
+  return {
+    client_name: c.name,
+    application_type: 'web',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: [c.callback],
+    post_logout_redirect_uris: [c.postLogout],
+    scope: 'openid',
+    subject_type: 'public',
+    require_auth_time: true,
+    first_party: true,
+  };
+}
+
 export class BuiltInClient {
   #ensured: Promise<void> | undefined;
   readonly #registry: ClientRegistry;

@@ -3,7 +3,7 @@
  * (account/account-client.ts): a built-in public client, code flow with PKCE, registered with
  * `minimum_aal: 2`, so the provider never lets a login without a second factor through to it.
  */
-import { BuiltInClient } from '../../oidc/built-in-client.ts';
+import { BuiltInClient, consoleClientMetadata } from '../../oidc/built-in-client.ts';
 import type { ClientMetadata, ClientRegistry } from '../../oidc/client-registry.ts';
 
 export const ADMIN_CLIENT_ID = 'yihao-admin';
@@ -18,18 +18,7 @@ export const adminUrls = (issuer: string) => ({
 export function adminClientMetadata(issuer: string): ClientMetadata {
   const urls = adminUrls(issuer);
   return {
-    client_name: '一号 · 管理控制台',
-    application_type: 'web',
-    token_endpoint_auth_method: 'none',
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
-    redirect_uris: [urls.callback],
-    post_logout_redirect_uris: [urls.signedOut],
-    scope: 'openid',
-    // Roles are held by the account itself: the console needs the account id as `sub`.
-    subject_type: 'public',
-    require_auth_time: true,
-    first_party: true,
+    ...consoleClientMetadata({ name: '一号 · 管理控制台', callback: urls.callback, postLogout: urls.signedOut }),
     // A password alone never opens the console: a second factor (or a passkey) is the floor.
     minimum_aal: 2,
   };
